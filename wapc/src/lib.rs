@@ -1,0 +1,69 @@
+//! An engine-pluggable WebAssembly host for [waPC](https://wapc.io) modules.
+//!
+//! A [`WapcHost`] runs one waPC module through a [`WebAssemblyEngineProvider`]: `call("op", payload)` passes
+//! the operation and payload in through the guest's `__guest_call`, and the guest's `__host_call`s come out
+//! to a [`HostCallback`]. Modules built with any waPC guest SDK (Rust, TinyGo, AssemblyScript, Zig) run
+//! unmodified.
+//!
+//! ```no_run
+//! use wapc::WapcHost;
+//! use wasmtime_provider::WasmtimeEngineProviderBuilder;
+//!
+//! # fn main() -> Result<(), wapc::errors::Error> {
+//! let module = std::fs::read("hello.wasm")?;
+//! let engine = WasmtimeEngineProviderBuilder::new().module_bytes(&module).build()?;
+//! let host = WapcHost::new(Box::new(engine), Some(Box::new(|_id, _binding, _namespace, operation, payload| {
+//!     Ok(format!("{operation} got {} bytes", payload.len()).into_bytes())
+//! })))?;
+//! let greeting = host.call("greet", b"world")?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Crate map
+//!
+//! - [`WapcHost`] and [`WapcHostBuilder`]: what applications use.
+//! - [`errors`]: the one [`Error`](errors::Error) enum, whose variants keep the cause.
+//! - [`WebAssemblyEngineProvider`], [`abi`], [`GuestMemory`]: what an engine provider implements and calls.
+//!   The waPC ABI lives in [`abi`] only; providers wire it to their engine (the `wasmtime-provider` crate is one).
+//! - [`WasiParams`], [`WasiStdio`], [`OutputCapture`]: WASI settings every provider understands.
+//! - [`codec`] (feature `codec`): MessagePack helpers for typed payloads.
+//!
+//! # The ABI in brief
+//!
+//! The guest exports `memory` and `__guest_call(op_len, msg_len) -> i32`; the host provides the `wapc`
+//! imports listed in [`wapc_functions`]. Guests built for the original 6-argument `__host_call` (namespace,
+//! operation, payload, no binding) are served too: their calls reach the callback with an empty binding.
+
+#![deny(unsafe_code)]
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
+
+pub mod abi;
+#[allow(unsafe_code)]
+mod active_call;
+#[cfg(feature = "codec")]
+pub mod codec;
+pub mod errors;
+mod guest_memory;
+mod host;
+mod module_state;
+mod provider;
+pub mod wapc_functions;
+mod wasi;
+
+pub use guest_memory::GuestMemory;
+pub use host::{WapcHost, WapcHostBuilder};
+pub use module_state::{CallbackPanicked, ModuleState};
+pub use provider::WebAssemblyEngineProvider;
+pub use wapc_functions::HOST_NAMESPACE;
+pub use wasi::{OutputCapture, WasiParams, WasiStdio};
+
+/// The host callback: `(host id, binding, namespace, operation, payload)` to the response bytes, or an error
+/// whose text the guest receives through `__host_error`.
+pub type HostCallback = dyn Fn(u64, &str, &str, &str, &[u8]) -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>>
+    + Send
+    + Sync
+    + 'static;
+
+/// A console-log handler: `(host id, line)` for each `__console_log` of the guest.
+pub type ConsoleLog = dyn Fn(u64, &str) + Send + Sync + 'static;

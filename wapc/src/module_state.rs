@@ -1,0 +1,115 @@
+//! What a host shares with its engine provider: its id and the host-side handlers guests reach.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use crate::errors::{Error, Result};
+use crate::{ConsoleLog, HostCallback};
+
+/// The identity and host-side handlers of one [`WapcHost`](crate::WapcHost).
+///
+/// The host hands it to its provider in [`WebAssemblyEngineProvider::init`](crate::WebAssemblyEngineProvider::init);
+/// providers rarely need more than [`id`](Self::id) from it (for logs), since the [`abi`](crate::abi) functions
+/// find the running call themselves.
+pub struct ModuleState {
+    id: u64,
+    host_callback: Option<Box<HostCallback>>,
+    console_log: Option<Box<ConsoleLog>>,
+}
+
+impl ModuleState {
+    pub(crate) fn new(id: u64, host_callback: Option<Box<HostCallback>>, console_log: Option<Box<ConsoleLog>>) -> Self {
+        ModuleState { id, host_callback, console_log }
+    }
+
+    /// The id of the host, the first argument of its host callback.
+    #[must_use]
+    pub fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// Runs the host callback. The inner result is what the guest sees (a response, or an error text for
+    /// `__host_error`); the outer error means the callback panicked and the call must abort.
+    pub(crate) fn host_call(
+        &self,
+        binding: &str,
+        namespace: &str,
+        operation: &str,
+        payload: &[u8],
+    ) -> Result<std::result::Result<Vec<u8>, String>> {
+        let Some(callback) = &self.host_callback else {
+            return Ok(Err(format!("no host callback is registered to handle {binding}/{namespace}/{operation}")));
+        };
+        // A panicking callback leaves nothing of the host half-updated: the call's slots are written only after
+        // it returns, and the instance the guest was running in is replaced.
+        match catch_unwind(AssertUnwindSafe(|| callback(self.id, binding, namespace, operation, payload))) {
+            Ok(Ok(response)) => Ok(Ok(response)),
+            Ok(Err(error)) => Ok(Err(error.to_string())),
+            Err(panic) => Err(Error::HostCallback(Box::new(CallbackPanicked(panic_message(&*panic))))),
+        }
+    }
+
+    /// Hands a guest's log line to the console-log handler, or to the `log` crate at info level (target
+    /// `wapc::guest`) when none was given.
+    pub(crate) fn console_log(&self, message: &str) {
+        match &self.console_log {
+            Some(handler) => handler(self.id, message),
+            None => log::info!(target: "wapc::guest", "[{}] {message}", self.id),
+        }
+    }
+}
+
+impl std::fmt::Debug for ModuleState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ModuleState")
+            .field("id", &self.id)
+            .field("host_callback", &self.host_callback.is_some())
+            .field("console_log", &self.console_log.is_some())
+            .finish()
+    }
+}
+
+/// The text of a panic payload (`&str` and `String` payloads; others are named as such).
+pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_owned()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "a panic with a payload that is not text".to_owned()
+    }
+}
+
+/// The source of [`Error::HostCallback`] when the callback panicked.
+#[derive(Debug, thiserror::Error)]
+#[error("the host callback panicked: {0}")]
+pub struct CallbackPanicked(pub String);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_callback_is_an_error_for_the_guest() {
+        let state = ModuleState::new(1, None, None);
+        let answer = state.host_call("b", "ns", "op", b"").unwrap();
+        assert_eq!(answer, Err("no host callback is registered to handle b/ns/op".to_owned()));
+    }
+
+    #[test]
+    fn callback_errors_reach_the_guest_as_text_and_panics_abort() {
+        let callback: Box<HostCallback> = Box::new(|_, _, _, op, _| match op {
+            "fail" => Err("nope".into()),
+            "panic" => panic!("callback exploded"),
+            _ => Ok(b"fine".to_vec()),
+        });
+        let state = ModuleState::new(1, Some(callback), None);
+        assert_eq!(state.host_call("", "", "ok", b"").unwrap(), Ok(b"fine".to_vec()));
+        assert_eq!(state.host_call("", "", "fail", b"").unwrap(), Err("nope".to_owned()));
+        match state.host_call("", "", "panic", b"") {
+            Err(Error::HostCallback(source)) => {
+                assert_eq!(source.to_string(), "the host callback panicked: callback exploded");
+            }
+            other => panic!("expected a host callback error, got {other:?}"),
+        }
+    }
+}
