@@ -1,0 +1,161 @@
+//! Execution budgets: the per-call wall-clock deadline on one shared epoch ticker per engine, and upstream's
+//! embedder-driven [`EpochDeadlines`].
+
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use parking_lot::Mutex;
+use wapc::errors::ExecutionLimit;
+use wasmtime::{Engine, EngineWeak, Store};
+
+/// Epoch-tick limits, in ticks the embedder drives with [`wasmtime::Engine::increment_epoch`] (upstream waPC's
+/// meaning: no ticker is started, a tick lasts as long as the embedder decides).
+///
+/// ```
+/// use wasmtime_provider::{EpochDeadlines, WasmtimeEngineProviderBuilder};
+///
+/// let builder = WasmtimeEngineProviderBuilder::new()
+///     .enable_epoch_interruptions(EpochDeadlines { wapc_init: 10, wapc_func: 2 });
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct EpochDeadlines {
+    /// Ticks the start functions (`_start`, `_initialize`, `wapc_init`) may run for.
+    pub wapc_init: u64,
+    /// Ticks each call may run for.
+    pub wapc_func: u64,
+}
+
+/// How often the shared ticker advances an engine's epoch: the resolution of wall-clock deadlines.
+pub const DEADLINE_TICK: Duration = Duration::from_millis(5);
+
+/// The epoch deadline of a store that has no budget (epochs may still be on in a shared engine).
+const UNLIMITED_TICKS: u64 = u64::MAX / 2;
+
+/// What one instance may spend per start-up and per call.
+#[derive(Debug, Clone)]
+pub(crate) enum Budget {
+    Unlimited,
+    EpochTicks(EpochDeadlines),
+    WallClock { init: Duration, call: Duration, _ticker: Arc<Ticker> },
+}
+
+/// Whether a budget is armed for start functions or for a call.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Phase {
+    Init,
+    Call,
+}
+
+impl Budget {
+    /// A wall-clock budget, sharing `engine`'s ticker thread (started if this is its first user).
+    pub(crate) fn wall_clock(engine: &Engine, init: Duration, call: Duration) -> Self {
+        Budget::WallClock { init, call, _ticker: Ticker::for_engine(engine) }
+    }
+
+    /// Sets the store's epoch deadline for `phase`.
+    pub(crate) fn arm<T>(&self, store: &mut Store<T>, phase: Phase) {
+        let ticks = match (self, phase) {
+            (Budget::Unlimited, _) => UNLIMITED_TICKS,
+            (Budget::EpochTicks(deadlines), Phase::Init) => deadlines.wapc_init,
+            (Budget::EpochTicks(deadlines), Phase::Call) => deadlines.wapc_func,
+            (Budget::WallClock { init, .. }, Phase::Init) => ticks_for(*init),
+            (Budget::WallClock { call, .. }, Phase::Call) => ticks_for(*call),
+        };
+        store.set_epoch_deadline(ticks);
+    }
+
+    /// The limit an interruption in `phase` means.
+    pub(crate) fn limit(&self, phase: Phase) -> ExecutionLimit {
+        match (self, phase) {
+            (Budget::EpochTicks(deadlines), Phase::Init) => ExecutionLimit::EpochTicks(deadlines.wapc_init),
+            (Budget::EpochTicks(deadlines), Phase::Call) => ExecutionLimit::EpochTicks(deadlines.wapc_func),
+            (Budget::WallClock { init, .. }, Phase::Init) => ExecutionLimit::WallClock(*init),
+            (Budget::WallClock { call, .. }, Phase::Call) => ExecutionLimit::WallClock(*call),
+            (Budget::Unlimited, _) => ExecutionLimit::EpochTicks(UNLIMITED_TICKS),
+        }
+    }
+
+    /// The wall-clock limit of one call, if there is one.
+    pub(crate) fn call_deadline(&self) -> Option<Duration> {
+        match self {
+            Budget::WallClock { call, .. } => Some(*call),
+            _ => None,
+        }
+    }
+}
+
+/// Ticks to allow for `duration`: never fewer than the duration needs, however the ticks fall.
+fn ticks_for(duration: Duration) -> u64 {
+    let whole = duration.as_nanos().div_ceil(DEADLINE_TICK.as_nanos());
+    u64::try_from(whole).unwrap_or(UNLIMITED_TICKS).saturating_add(1).min(UNLIMITED_TICKS)
+}
+
+/// A thread advancing one engine's epoch every [`DEADLINE_TICK`] while any provider holds its `Arc`.
+pub(crate) struct Ticker {
+    engine: EngineWeak,
+}
+
+impl std::fmt::Debug for Ticker {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ticker").field("engine_alive", &self.engine.upgrade().is_some()).finish()
+    }
+}
+
+/// The tickers that may still be running, one per engine.
+static TICKERS: Mutex<Vec<Weak<Ticker>>> = Mutex::new(Vec::new());
+
+impl Ticker {
+    fn for_engine(engine: &Engine) -> Arc<Ticker> {
+        let mut tickers = TICKERS.lock();
+        tickers.retain(|ticker| ticker.strong_count() > 0);
+        let existing = tickers
+            .iter()
+            .filter_map(Weak::upgrade)
+            .find(|ticker| ticker.engine.upgrade().is_some_and(|e| Engine::same(&e, engine)));
+        if let Some(ticker) = existing {
+            return ticker;
+        }
+        let ticker = Arc::new(Ticker { engine: engine.weak() });
+        tickers.push(Arc::downgrade(&ticker));
+        let weak = Arc::downgrade(&ticker);
+        std::thread::Builder::new()
+            .name("wapc-epoch-ticker".into())
+            .spawn(move || Self::run(&weak))
+            .map_or_else(|e| log::error!("cannot start the deadline ticker thread: {e}"), drop);
+        ticker
+    }
+
+    fn run(ticker: &Weak<Ticker>) {
+        loop {
+            std::thread::sleep(DEADLINE_TICK);
+            let Some(engine) = ticker.upgrade().and_then(|ticker| ticker.engine.upgrade()) else { return };
+            engine.increment_epoch();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_never_cut_a_deadline_short() {
+        assert_eq!(ticks_for(Duration::ZERO), 1);
+        assert_eq!(ticks_for(DEADLINE_TICK), 2);
+        assert_eq!(ticks_for(DEADLINE_TICK + Duration::from_nanos(1)), 3);
+        assert_eq!(ticks_for(Duration::MAX), UNLIMITED_TICKS);
+    }
+
+    #[test]
+    fn one_ticker_serves_every_provider_of_an_engine() {
+        let mut config = wasmtime::Config::new();
+        config.epoch_interruption(true);
+        let engine = Engine::new(&config).unwrap();
+        let other = Engine::new(&config).unwrap();
+        let a = Ticker::for_engine(&engine);
+        let b = Ticker::for_engine(&engine.clone());
+        let c = Ticker::for_engine(&other);
+        assert!(Arc::ptr_eq(&a, &b));
+        assert!(!Arc::ptr_eq(&a, &c));
+    }
+}

@@ -1,0 +1,71 @@
+//! A [wasmtime](https://wasmtime.dev) engine provider for the [`wapc`] host: JIT-compiled, the fast one.
+//!
+//! ```no_run
+//! use std::time::Duration;
+//! use wapc::WapcHost;
+//! use wasmtime_provider::WasmtimeEngineProviderBuilder;
+//!
+//! # fn main() -> Result<(), wapc::errors::Error> {
+//! let module = std::fs::read("guest.wasm")?;
+//! let engine = WasmtimeEngineProviderBuilder::new()
+//!     .module_bytes(&module)
+//!     .deadline(Duration::from_secs(1))
+//!     .build()?;
+//! let host = WapcHost::new(Box::new(engine), None)?;
+//! let answer = host.call("greet", b"world")?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # What it offers
+//!
+//! - **Sharing**: [`WasmtimeEngineProviderBuilder::engine`] and [`module`](WasmtimeEngineProviderBuilder::module)
+//!   share compiled code; [`WasmtimeEngineProviderPre`] links a module once (a wasmtime `InstancePre`) and
+//!   [`rehydrate`](WasmtimeEngineProviderPre::rehydrate)s providers cheaply; precompiled modules load without
+//!   compiling ([`WasmtimeEngineProviderPre::serialize`],
+//!   [`precompiled_module_bytes`](WasmtimeEngineProviderBuilder::precompiled_module_bytes)). For the pooling
+//!   allocator, pass an engine configured with it.
+//! - **Limits**: a per-call wall-clock [`deadline`](WasmtimeEngineProviderBuilder::deadline) driven by one
+//!   shared ticker thread per engine, or upstream's embedder-driven [`EpochDeadlines`]; memory and table
+//!   [`ResourceLimits`], with a default memory cap of [`DEFAULT_MAX_MEMORY_BYTES`].
+//! - **WASI preview 1** (feature `wasi`, on by default), including the `wasi_unstable` names old TinyGo guests
+//!   import: [`wasi_params`](WasmtimeEngineProviderBuilder::wasi_params) keeps upstream's meaning, and
+//!   [`wasi_stdio`](WasmtimeEngineProviderBuilder::wasi_stdio) and
+//!   [`wasi_read_only_dir`](WasmtimeEngineProviderBuilder::wasi_read_only_dir) add closed or captured stdio and
+//!   read-only directories.
+//! - **Start functions** `_start` (a WASI `proc_exit(0)` in it is success), `_initialize` and `wapc_init`.
+//!
+//! # Tokio
+//!
+//! wasmtime-wasi's synchronous WASI functions block on the ambient tokio runtime. `call` on a multi-thread
+//! runtime's worker works (the provider hands the worker over with `block_in_place` while guest code that
+//! imports WASI runs). On a current-thread runtime that is impossible: a guest's WASI call there fails the
+//! call with [`Error::Provider`](wapc::errors::Error::Provider), and the host stays usable. Call from
+//! `spawn_blocking` there.
+
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
+
+mod builder;
+mod deadline;
+mod imports;
+mod limits;
+mod provider;
+mod store;
+mod traps;
+#[cfg(feature = "wasi")]
+mod wasi;
+
+pub use builder::WasmtimeEngineProviderBuilder;
+pub use deadline::{DEADLINE_TICK, EpochDeadlines};
+pub use limits::{DEFAULT_MAX_MEMORY_BYTES, ResourceLimits};
+pub use provider::{WasmtimeEngineProvider, WasmtimeEngineProviderPre};
+/// The wasmtime this provider is built on, for configuring engines and modules with the same version.
+pub use wasmtime;
+/// The wasmtime-wasi this provider is built on.
+#[cfg(feature = "wasi")]
+pub use wasmtime_wasi;
+
+/// The error type of this crate: the host's own, so `?` works across both.
+pub mod errors {
+    pub use wapc::errors::{Error, Result};
+}

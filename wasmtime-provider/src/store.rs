@@ -1,0 +1,14 @@
+//! The data each wasmtime `Store` of a provider carries.
+
+use wasmtime::Memory;
+
+use crate::limits::Limiter;
+
+/// What the imports and the limiter need from a store.
+pub(crate) struct WapcStore {
+    /// The guest's `memory` export, looked up once per instance.
+    pub(crate) memory: Option<Memory>,
+    pub(crate) limiter: Limiter,
+    #[cfg(feature = "wasi")]
+    pub(crate) wasi: wasmtime_wasi::p1::WasiP1Ctx,
+}
