@@ -1,0 +1,73 @@
+//! The checks, grouped by what they exercise, and the helpers they share.
+
+use std::sync::Arc;
+
+use parking_lot::Mutex;
+use wapc::errors::Error;
+use wapc::{WapcHost, WapcHostBuilder};
+
+use crate::{Engine, Options};
+
+pub mod abi;
+pub mod concurrency;
+pub mod lifecycle;
+pub mod sdk;
+pub mod traps;
+pub mod wasi;
+
+/// A check: panics when the engine misbehaves.
+pub type Check = fn(&dyn Engine);
+
+/// Every check, by name.
+#[must_use]
+pub fn all() -> Vec<(&'static str, Check)> {
+    [sdk::CHECKS, abi::CHECKS, traps::CHECKS, lifecycle::CHECKS, concurrency::CHECKS, wasi::CHECKS].concat()
+}
+
+/// What the host callback of [`host`] saw: `(binding, namespace, operation, payload)` per call.
+pub type Seen = Arc<Mutex<Vec<(String, String, String, Vec<u8>)>>>;
+
+/// A host for `module` whose callback records each call and answers the payload reversed, or fails with
+/// "refused <payload>" when the binding is `fail` or the payload starts with `fail`.
+///
+/// # Panics
+/// When the host cannot be made.
+pub fn host(engine: &dyn Engine, module: &[u8], options: &Options) -> (WapcHost, Seen) {
+    let seen = Seen::default();
+    let log = Arc::clone(&seen);
+    let provider = engine.provider(module, options).unwrap_or_else(|e| panic!("provider: {e}"));
+    let host = WapcHostBuilder::new()
+        .host_callback(move |_id, binding, namespace, operation, payload| {
+            log.lock().push((binding.to_owned(), namespace.to_owned(), operation.to_owned(), payload.to_vec()));
+            if binding == "fail" || payload.starts_with(b"fail") {
+                Err(format!("refused {}", String::from_utf8_lossy(payload)).into())
+            } else {
+                Ok(payload.iter().rev().copied().collect())
+            }
+        })
+        .build(provider)
+        .unwrap_or_else(|e| panic!("host: {e}"));
+    (host, seen)
+}
+
+/// Asserts that `ok` on a [`wat_guest`](crate::guests::wat_guest) host still echoes: the host recovered.
+///
+/// # Panics
+/// When it does not.
+pub fn assert_recovers(host: &WapcHost) {
+    match host.call("ok", b"still alive") {
+        Ok(response) => assert_eq!(response, b"still alive"),
+        Err(e) => panic!("the call after a failure failed: {e}"),
+    }
+}
+
+/// The error of a call that had to fail.
+///
+/// # Panics
+/// When it succeeded.
+pub fn failure(result: Result<Vec<u8>, Error>) -> Error {
+    match result {
+        Ok(response) => panic!("expected an error, got a response of {} bytes", response.len()),
+        Err(error) => error,
+    }
+}
