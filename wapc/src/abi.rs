@@ -60,7 +60,7 @@ impl Region {
 pub fn guest_request<M: GuestMemory + ?Sized>(memory: &mut M, op_ptr: i32, ptr: i32) -> Result<()> {
     const IMPORT: &str = GUEST_REQUEST_FN;
     ActiveCall::with_current(|call| {
-        let request = active(call, IMPORT)?.request.ok_or(Error::abi(IMPORT, AbiProblem::NoRequest))?;
+        let request = active(call, IMPORT)?.request.ok_or_else(|| Error::abi(IMPORT, AbiProblem::NoRequest))?;
         write(memory, IMPORT, "operation", op_ptr, request.operation.as_bytes())?;
         write(memory, IMPORT, "payload", ptr, request.payload)
     })
@@ -237,7 +237,7 @@ fn assemblyscript_string<M: GuestMemory + ?Sized>(memory: &M, ptr: i32) -> Strin
 
 /// The call running on this thread, or the violation of an import used outside one.
 fn active<'s>(call: Option<&'s ActiveCall<'s>>, import: &'static str) -> Result<&'s ActiveCall<'s>> {
-    call.ok_or(Error::abi(import, AbiProblem::NoActiveCall))
+    call.ok_or_else(|| Error::abi(import, AbiProblem::NoActiveCall))
 }
 
 /// An `i32` from the guest read as the unsigned 32-bit address or length WebAssembly means by it.

@@ -110,7 +110,7 @@ impl WapcHost {
         match self.lock_wait {
             None => Ok(self.engine.lock()),
             Some(wait) => {
-                self.engine.try_lock_for(wait).ok_or(Error::DeadlineExceeded(ExecutionLimit::WallClock(wait)))
+                self.engine.try_lock_for(wait).ok_or_else(|| Error::DeadlineExceeded(ExecutionLimit::WallClock(wait)))
             }
         }
     }
@@ -129,11 +129,15 @@ impl Engine {
     }
 
     /// Replaces the instance if the last call aborted.
+    #[inline]
     fn refresh(&mut self, state: &ModuleState) -> Result<()> {
-        if self.needs_fresh_instance {
-            self.run(&ActiveCall::new(state, None), |provider| provider.reset())?;
-            self.needs_fresh_instance = false;
-        }
+        if self.needs_fresh_instance { self.reset(state) } else { Ok(()) }
+    }
+
+    #[cold]
+    fn reset(&mut self, state: &ModuleState) -> Result<()> {
+        self.run(&ActiveCall::new(state, None), |provider| provider.reset())?;
+        self.needs_fresh_instance = false;
         Ok(())
     }
 }
@@ -329,6 +333,17 @@ mod tests {
             Ok(1)
         });
         assert!(matches!(host.call("op", b""), Err(Error::GuestError(text)) if text == "oops"));
+        assert_eq!(resets.load(Ordering::Relaxed), 0);
+    }
+
+    #[test]
+    fn payloads_past_the_abi_limit_are_refused_before_the_guest_runs() {
+        let (host, resets) = host(|_, _, _| panic!("the guest must not run"));
+        let huge = vec![0u8; i32::MAX as usize + 1];
+        assert!(matches!(
+            host.call("op", &huge),
+            Err(Error::PayloadTooLarge { what: "the payload", len }) if len == huge.len()
+        ));
         assert_eq!(resets.load(Ordering::Relaxed), 0);
     }
 

@@ -34,9 +34,16 @@ const UNLIMITED_TICKS: u64 = u64::MAX / 2;
 /// What one instance may spend per start-up and per call.
 #[derive(Debug, Clone)]
 pub(crate) enum Budget {
+    /// The engine does not interrupt: there is nothing to arm.
+    Free,
+    /// The engine interrupts (it is shared with limited providers), but this provider has no limit.
     Unlimited,
     EpochTicks(EpochDeadlines),
-    WallClock { init: Duration, call: Duration, _ticker: Arc<Ticker> },
+    WallClock {
+        init: Duration,
+        call: Duration,
+        _ticker: Arc<Ticker>,
+    },
 }
 
 /// Whether a budget is armed for start functions or for a call.
@@ -53,8 +60,10 @@ impl Budget {
     }
 
     /// Sets the store's epoch deadline for `phase`.
+    #[inline]
     pub(crate) fn arm<T>(&self, store: &mut Store<T>, phase: Phase) {
         let ticks = match (self, phase) {
+            (Budget::Free, _) => return,
             (Budget::Unlimited, _) => UNLIMITED_TICKS,
             (Budget::EpochTicks(deadlines), Phase::Init) => deadlines.wapc_init,
             (Budget::EpochTicks(deadlines), Phase::Call) => deadlines.wapc_func,
@@ -71,7 +80,7 @@ impl Budget {
             (Budget::EpochTicks(deadlines), Phase::Call) => ExecutionLimit::EpochTicks(deadlines.wapc_func),
             (Budget::WallClock { init, .. }, Phase::Init) => ExecutionLimit::WallClock(*init),
             (Budget::WallClock { call, .. }, Phase::Call) => ExecutionLimit::WallClock(*call),
-            (Budget::Unlimited, _) => ExecutionLimit::EpochTicks(UNLIMITED_TICKS),
+            (Budget::Free | Budget::Unlimited, _) => ExecutionLimit::EpochTicks(UNLIMITED_TICKS),
         }
     }
 

@@ -6,7 +6,7 @@ use wapc::wapc_functions::{
     ASSEMBLYSCRIPT_ABORT, ASSEMBLYSCRIPT_NAMESPACE, GUEST_ERROR_FN, GUEST_REQUEST_FN, GUEST_RESPONSE_FN, HOST_CALL,
     HOST_CONSOLE_LOG, HOST_ERROR_FN, HOST_ERROR_LEN_FN, HOST_NAMESPACE, HOST_RESPONSE_FN, HOST_RESPONSE_LEN_FN, MEMORY,
 };
-use wasmtime::{Caller, Extern, ExternType, Linker, Module};
+use wasmtime::{Caller, Extern, ExternType, Linker, Memory, Module};
 
 use crate::store::WapcStore;
 
@@ -91,15 +91,18 @@ pub(crate) fn add_to_linker(linker: &mut Linker<WapcStore>, module: &Module) -> 
 
 /// The guest's linear memory: the export looked up at instantiation, or (for a wasm `start` function that calls
 /// an import before that) looked up now.
+#[inline]
 fn memory<'a>(caller: &'a mut Caller<'_, WapcStore>) -> Result<&'a mut [u8], Error> {
     let memory = match caller.data().memory {
         Some(memory) => memory,
-        None => caller
-            .get_export(MEMORY)
-            .and_then(Extern::into_memory)
-            .ok_or_else(|| Error::MissingExport(MEMORY.to_owned()))?,
+        None => exported_memory(caller)?,
     };
     Ok(memory.data_mut(caller))
+}
+
+#[cold]
+fn exported_memory(caller: &mut Caller<'_, WapcStore>) -> Result<Memory, Error> {
+    caller.get_export(MEMORY).and_then(Extern::into_memory).ok_or_else(|| Error::MissingExport(MEMORY.to_owned()))
 }
 
 /// The parameter count of the module's `wapc.__host_call` import, if it imports one.

@@ -9,10 +9,12 @@ use wapc::{ModuleState, WebAssemblyEngineProvider};
 use wasmtime::{Engine, InstancePre, Linker, Module, Store, TypedFunc};
 
 use crate::deadline::{Budget, EpochDeadlines, Phase};
+use crate::imports;
 use crate::limits::{Limiter, ResourceLimits};
 use crate::store::WapcStore;
 use crate::traps::{execution_error, invalid_module};
-use crate::{imports, wasi};
+#[cfg(feature = "wasi")]
+use crate::wasi;
 
 /// A module compiled and linked to the waPC imports, from which providers are made cheaply: build it once
 /// with [`build_pre`](crate::WasmtimeEngineProviderBuilder::build_pre) and
@@ -57,7 +59,8 @@ impl WasmtimeEngineProviderPre {
             }
             (Some(ticks), None) => Budget::EpochTicks(ticks),
             (None, Some((init, call))) => Budget::wall_clock(&self.engine, init, call),
-            (None, None) => Budget::Unlimited,
+            (None, None) if self.engine.get_epoch_interruption() => Budget::Unlimited,
+            (None, None) => Budget::Free,
         };
         Ok(WasmtimeEngineProvider { pre: self.clone(), budget, instance: None })
     }
