@@ -21,7 +21,7 @@ impl Sdk {
     pub const ALL: [Sdk; 2] = [Sdk::Ours, Sdk::Upstream];
 
     /// The module built with this SDK. It registers `echo`, `reverse`, `ping` (calls the host), `fail`, `log`,
-    /// `empty` and `greet_person` (MessagePack).
+    /// `empty` and `greet_person` (MessagePack); built with ours, also `echo_owned` (an owned-payload handler).
     #[must_use]
     pub fn module(self) -> &'static [u8] {
         match self {

@@ -40,8 +40,8 @@
 //! # Native builds
 //!
 //! The crate also compiles for the machine you develop on, so handlers can be unit-tested with `cargo test`:
-//! there, [`host_call`] returns a [`HostError`](errors::HostError) (there is no host) and [`console_log`]
-//! writes to stderr.
+//! [`call_handler`] runs a registered handler as a host would, [`host_call`] returns a
+//! [`HostError`](errors::HostError) (there is no host) and [`console_log`] writes to stderr.
 //!
 //! # Features
 //!
@@ -62,7 +62,7 @@ mod registry;
 #[cfg(target_family = "wasm")]
 pub use guest_call::__guest_call;
 pub use host::{console_log, host_call};
-pub use registry::{HandlerSignature, register_function};
+pub use registry::{HandlerSignature, OwnedHandlerSignature, call_handler, register_function, register_owned_function};
 
 /// What handlers and host calls return: response bytes, or an error.
 pub type CallResult = Result<Vec<u8>, Box<dyn std::error::Error + Sync + Send>>;
@@ -74,5 +74,5 @@ pub type HandlerResult<T> = Result<T, Box<dyn std::error::Error + Sync + Send>>;
 pub mod prelude {
     #[cfg(feature = "codec")]
     pub use crate::codec::messagepack;
-    pub use crate::{CallResult, HandlerResult, console_log, host_call, register_function};
+    pub use crate::{CallResult, HandlerResult, console_log, host_call, register_function, register_owned_function};
 }

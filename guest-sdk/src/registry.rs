@@ -7,9 +7,20 @@ use crate::CallResult;
 /// A handler of one operation: the payload in, the response (or an error) out.
 pub type HandlerSignature = fn(&[u8]) -> CallResult;
 
+/// A handler that takes the payload buffer itself, for operations that transform or return it in place
+/// without copying.
+pub type OwnedHandlerSignature = fn(Vec<u8>) -> CallResult;
+
+/// A registered handler.
+#[derive(Clone, Copy)]
+pub(crate) enum Handler {
+    Borrowing(HandlerSignature),
+    Owning(OwnedHandlerSignature),
+}
+
 thread_local! {
     // WebAssembly guests are single-threaded: a thread-local is a plain static there, with no lock to take.
-    static REGISTRY: RefCell<Vec<(Box<[u8]>, HandlerSignature)>> = const { RefCell::new(Vec::new()) };
+    static REGISTRY: RefCell<Vec<(Box<[u8]>, Handler)>> = const { RefCell::new(Vec::new()) };
 }
 
 /// Registers `handler` for the operation `name`, replacing any handler registered for it before.
@@ -26,6 +37,29 @@ thread_local! {
 /// register_function("echo", echo);
 /// ```
 pub fn register_function(name: &str, handler: HandlerSignature) {
+    register(name, Handler::Borrowing(handler));
+}
+
+/// Registers a `handler` that takes the payload buffer by value, for the operation `name`.
+///
+/// A handler that returns its payload, or rewrites it in place, then answers without allocating or copying:
+/// the buffer goes back to the host as the response and is reused for the next request.
+///
+/// ```
+/// use wapc_guest::prelude::*;
+///
+/// fn upper(mut payload: Vec<u8>) -> CallResult {
+///     payload.make_ascii_uppercase();
+///     Ok(payload)
+/// }
+///
+/// register_owned_function("upper", upper);
+/// ```
+pub fn register_owned_function(name: &str, handler: OwnedHandlerSignature) {
+    register(name, Handler::Owning(handler));
+}
+
+fn register(name: &str, handler: Handler) {
     REGISTRY.with_borrow_mut(|registry| {
         match registry.iter_mut().find(|(registered, _)| **registered == *name.as_bytes()) {
             Some(entry) => entry.1 = handler,
@@ -34,17 +68,45 @@ pub fn register_function(name: &str, handler: HandlerSignature) {
     });
 }
 
-/// Runs the handler of `operation`, or fails with upstream waPC's message when there is none.
-#[cfg(any(target_family = "wasm", test))]
-pub(crate) fn dispatch(operation: &[u8], payload: &[u8]) -> Result<Vec<u8>, String> {
-    // The handler is copied out before it runs, so it may itself register functions.
-    let handler = REGISTRY.with_borrow(|registry| {
-        registry.iter().find(|(registered, _)| **registered == *operation).map(|(_, handler)| *handler)
-    });
-    match handler {
-        Some(handler) => handler(payload).map_err(|error| error.to_string()),
-        None => Err(format!("No handler registered for function {}", String::from_utf8_lossy(operation))),
+/// Runs the handler registered for `operation` with `payload`, as a host's call would: for testing a guest's
+/// handlers natively, with `cargo test`.
+///
+/// ```
+/// use wapc_guest::prelude::*;
+///
+/// fn shout(payload: &[u8]) -> CallResult {
+///     Ok(payload.to_ascii_uppercase())
+/// }
+///
+/// register_function("shout", shout);
+/// assert_eq!(wapc_guest::call_handler("shout", b"hi").unwrap(), b"HI");
+/// assert_eq!(
+///     wapc_guest::call_handler("whisper", b"").unwrap_err().to_string(),
+///     "No handler registered for function whisper"
+/// );
+/// ```
+///
+/// # Errors
+/// The handler's error, or upstream waPC's error text when no handler is registered for `operation`.
+pub fn call_handler(operation: &str, payload: &[u8]) -> CallResult {
+    match find(operation.as_bytes()) {
+        Some(Handler::Borrowing(handler)) => handler(payload),
+        Some(Handler::Owning(handler)) => handler(payload.to_vec()),
+        None => Err(missing_handler_message(operation.as_bytes()).into()),
     }
+}
+
+/// The handler registered for `operation`. It is copied out of the registry, so it may itself register
+/// functions.
+pub(crate) fn find(operation: &[u8]) -> Option<Handler> {
+    REGISTRY.with_borrow(|registry| {
+        registry.iter().find(|(registered, _)| **registered == *operation).map(|(_, handler)| *handler)
+    })
+}
+
+/// Upstream waPC's error text for an operation nobody registered.
+pub(crate) fn missing_handler_message(operation: &[u8]) -> String {
+    format!("No handler registered for function {}", String::from_utf8_lossy(operation))
 }
 
 #[cfg(test)]
@@ -53,6 +115,11 @@ mod tests {
 
     fn upper(payload: &[u8]) -> CallResult {
         Ok(payload.to_ascii_uppercase())
+    }
+
+    fn upper_in_place(mut payload: Vec<u8>) -> CallResult {
+        payload.make_ascii_uppercase();
+        Ok(payload)
     }
 
     fn refuse(_: &[u8]) -> CallResult {
@@ -64,22 +131,36 @@ mod tests {
         Ok(Vec::new())
     }
 
+    fn outcome(operation: &str, payload: &[u8]) -> Result<Vec<u8>, String> {
+        call_handler(operation, payload).map_err(|error| error.to_string())
+    }
+
     #[test]
     fn dispatch_finds_the_handler_by_exact_name() {
         register_function("upper", upper);
         register_function("refuse", refuse);
-        assert_eq!(dispatch(b"upper", b"abc"), Ok(b"ABC".to_vec()));
-        assert_eq!(dispatch(b"refuse", b""), Err("refused".to_owned()));
-        assert_eq!(dispatch(b"uppe", b""), Err("No handler registered for function uppe".to_owned()));
+        assert_eq!(outcome("upper", b"abc"), Ok(b"ABC".to_vec()));
+        assert_eq!(outcome("refuse", b""), Err("refused".to_owned()));
+        assert_eq!(outcome("uppe", b""), Err("No handler registered for function uppe".to_owned()));
     }
 
     #[test]
     fn registering_again_replaces_and_handlers_may_register() {
         register_function("op", refuse);
         register_function("op", upper);
-        assert_eq!(dispatch(b"op", b"x"), Ok(b"X".to_vec()));
+        assert_eq!(outcome("op", b"x"), Ok(b"X".to_vec()));
         register_function("register", register_more);
-        assert_eq!(dispatch(b"register", b""), Ok(Vec::new()));
-        assert_eq!(dispatch(b"late", b"y"), Ok(b"Y".to_vec()));
+        assert_eq!(outcome("register", b""), Ok(Vec::new()));
+        assert_eq!(outcome("late", b"y"), Ok(b"Y".to_vec()));
+    }
+
+    #[test]
+    fn owning_and_borrowing_handlers_are_told_apart() {
+        register_owned_function("in_place", upper_in_place);
+        register_function("copying", upper);
+        assert!(matches!(find(b"in_place"), Some(Handler::Owning(_))));
+        assert!(matches!(find(b"copying"), Some(Handler::Borrowing(_))));
+        assert_eq!(outcome("in_place", b"abc"), Ok(b"ABC".to_vec()));
+        assert_eq!(outcome("copying", b"abc"), Ok(b"ABC".to_vec()));
     }
 }

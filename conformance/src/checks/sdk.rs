@@ -31,6 +31,13 @@ fn echo(engine: &dyn Engine) {
         let (host, _) = host(engine, sdk.module(), &Options::default());
         assert_eq!(host.call("echo", b"hello, waPC").unwrap(), b"hello, waPC", "{sdk:?}");
     }
+    // Handlers taking the payload buffer by value (this project's SDK only) answer it, then reuse it for the
+    // next request, whatever its size.
+    let (host, _) = host(engine, Sdk::Ours.module(), &Options::default());
+    for payload in [&b"owned"[..], &[7u8; 100_000], b"", b"small again"] {
+        assert!(host.call("echo_owned", payload).unwrap() == payload, "owned echo of {} bytes", payload.len());
+        assert!(host.call("echo", payload).unwrap() == payload, "echo after an owned echo of {} bytes", payload.len());
+    }
 }
 
 fn reverse(engine: &dyn Engine) {

@@ -1,5 +1,6 @@
 //! The guest behaviours of the conformance suite. The same source is built against this project's
-//! `wapc-guest` and against upstream `wapc-guest` 1.2, whose APIs it uses identically.
+//! `wapc-guest` and against upstream `wapc-guest` 1.2, whose APIs it uses identically; what only this project's
+//! SDK offers is behind the `ours` feature.
 
 use serde::{Deserialize, Serialize};
 use wapc_guest::prelude::*;
@@ -13,11 +14,19 @@ pub extern "C" fn wapc_init() {
     register_function("log", log);
     register_function("empty", empty);
     register_function("greet_person", greet_person);
+    #[cfg(feature = "ours")]
+    register_owned_function("echo_owned", echo_owned);
 }
 
 /// The payload, unchanged.
 fn echo(payload: &[u8]) -> CallResult {
     Ok(payload.to_vec())
+}
+
+/// The payload, unchanged and uncopied: the buffer itself goes back as the response.
+#[cfg(feature = "ours")]
+fn echo_owned(payload: Vec<u8>) -> CallResult {
+    Ok(payload)
 }
 
 /// The payload's bytes in reverse order.
