@@ -28,7 +28,7 @@ pub fn all() -> Vec<(&'static str, Check)> {
 pub type Seen = Arc<Mutex<Vec<(String, String, String, Vec<u8>)>>>;
 
 /// A host for `module` whose callback records each call and answers the payload reversed, or fails with
-/// "refused <payload>" when the binding is `fail` or the payload starts with `fail`.
+/// `"refused " + payload` when the binding is `fail` or the payload starts with `fail`.
 ///
 /// # Panics
 /// When the host cannot be made.

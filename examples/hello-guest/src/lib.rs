@@ -1,0 +1,16 @@
+//! A waPC guest with one operation, `hello`: it asks the host how to greet, then greets the name it was given.
+
+use wapc_guest::prelude::*;
+
+#[unsafe(no_mangle)]
+pub extern "C" fn wapc_init() {
+    register_function("hello", hello);
+}
+
+/// The payload is a name; the answer is a greeting whose salutation comes from the host.
+fn hello(payload: &[u8]) -> CallResult {
+    let name = std::str::from_utf8(payload)?;
+    console_log(&format!("hello-guest: greeting {name}"));
+    let salutation = host_call("demo", "greetings", "salutation", payload)?;
+    Ok(format!("{}, {name}! (said a waPC guest)", String::from_utf8_lossy(&salutation)).into_bytes())
+}

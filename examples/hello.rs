@@ -1,0 +1,50 @@
+//! The hello demo: loads the hello guest (built from `examples/hello-guest` by this package's build script),
+//! calls its `hello` operation and prints the answer. The guest calls back into the host for the salutation.
+//!
+//! ```text
+//! cargo run -p wapc-examples --bin hello -- [NAME] [--module PATH]
+//! ```
+
+use std::error::Error;
+
+use wapc::{WapcHost, WapcHostBuilder};
+use wasmtime_provider::WasmtimeEngineProviderBuilder;
+
+/// The hello guest this package's build script compiled.
+const HELLO_GUEST: &str = env!("HELLO_GUEST_WASM");
+
+fn main() -> Result<(), Box<dyn Error>> {
+    let mut name = "World".to_owned();
+    let mut module_path = HELLO_GUEST.to_owned();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        match arg.as_str() {
+            "--module" => module_path = args.next().ok_or("--module needs a path")?,
+            "--help" | "-h" => {
+                println!("usage: hello [NAME] [--module PATH]");
+                return Ok(());
+            }
+            _ => name = arg,
+        }
+    }
+
+    let module = std::fs::read(&module_path).map_err(|e| format!("cannot read {module_path}: {e}"))?;
+    let engine = WasmtimeEngineProviderBuilder::new().module_bytes(&module).build()?;
+    let host: WapcHost = WapcHostBuilder::new()
+        .host_callback(|id, binding, namespace, operation, payload| {
+            println!(
+                "host: guest {id} called {binding}/{namespace}/{operation} with {:?}",
+                String::from_utf8_lossy(payload)
+            );
+            match (binding, namespace, operation) {
+                ("demo", "greetings", "salutation") => Ok(b"Hello".to_vec()),
+                _ => Err(format!("this host has no {binding}/{namespace}/{operation}").into()),
+            }
+        })
+        .console_log(|id, line| println!("guest {id} logs: {line}"))
+        .build(Box::new(engine))?;
+
+    let answer = host.call("hello", name.as_bytes())?;
+    println!("{}", String::from_utf8_lossy(&answer));
+    Ok(())
+}
