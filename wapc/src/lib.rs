@@ -41,8 +41,9 @@
 pub mod abi;
 #[allow(unsafe_code)]
 mod active_call;
+/// Typed payloads: MessagePack with structs as maps (feature `codec`), the same encoding guests use.
 #[cfg(feature = "codec")]
-pub mod codec;
+pub use wapc_codec as codec;
 pub mod errors;
 mod guest_memory;
 mod host;

@@ -1,10 +1,14 @@
-//! Typed payloads: MessagePack with structs as maps, as upstream `wapc-codec` writes them.
+//! Typed waPC payloads: MessagePack with structs as maps keyed by field name, byte-compatible with upstream
+//! `wapc-codec` and every waPC guest SDK. Hosts reach it as `wapc::codec` (feature `codec`), guests as
+//! `wapc_guest::codec` (feature `codec`).
 
-/// MessagePack encoding of payloads, byte-compatible with upstream `wapc-codec` and guest SDKs.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
+
+/// MessagePack encoding of payloads.
 ///
 /// ```
 /// use serde::{Deserialize, Serialize};
-/// use wapc::codec::messagepack::{deserialize, serialize};
+/// use wapc_codec::messagepack::{deserialize, serialize};
 ///
 /// #[derive(Serialize, Deserialize, Debug, PartialEq)]
 /// struct Person { name: String, age: u8 }
@@ -14,7 +18,8 @@
 /// assert_eq!(deserialize::<Person>(&bytes).unwrap(), Person { name: "Ada".into(), age: 36 });
 /// ```
 pub mod messagepack {
-    use serde::{Deserialize, Serialize};
+    use serde::Serialize;
+    use serde::de::Deserialize;
 
     /// Why a value could not be encoded.
     pub type EncodeError = rmp_serde::encode::Error;
