@@ -3,7 +3,7 @@
 //! An engine takes part by implementing [`Engine`] (how to make a provider of it with given [`Options`]) and
 //! being listed in `tests/suite.rs`, one line each:
 //!
-//! ```ignore
+//! ```text
 //! fn main() -> std::process::ExitCode {
 //!     wapc_conformance::run(&[&engines::Wasmtime::new()])
 //! }
