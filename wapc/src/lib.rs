@@ -49,6 +49,7 @@ mod guest_memory;
 mod host;
 mod module_state;
 mod provider;
+mod resource_limits;
 pub mod wapc_functions;
 mod wasi;
 
@@ -56,8 +57,9 @@ pub use guest_memory::GuestMemory;
 pub use host::{WapcHost, WapcHostBuilder};
 pub use module_state::{CallbackPanicked, ModuleState};
 pub use provider::WebAssemblyEngineProvider;
+pub use resource_limits::{DEFAULT_MAX_MEMORY_BYTES, ResourceLimits};
 pub use wapc_functions::HOST_NAMESPACE;
-pub use wasi::{OutputCapture, WasiParams, WasiStdio};
+pub use wasi::{OutputCapture, WasiConfig, WasiParams, WasiStdio};
 
 /// The host callback: `(host id, binding, namespace, operation, payload)` to the response bytes, or an error
 /// whose text the guest receives through `__host_error`.

@@ -42,6 +42,29 @@ impl WasiParams {
     }
 }
 
+/// Everything that shapes a guest's WASI context, the same on every engine: upstream's [`WasiParams`], where
+/// stdio goes, and read-only directories. Engine providers build their WASI contexts from it; their builders
+/// fill it in.
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct WasiConfig {
+    /// Arguments, environment and readable-and-writable directories, with upstream's meaning.
+    pub params: WasiParams,
+    /// Where the guest's stdio goes.
+    pub stdio: WasiStdio,
+    /// `(guest path, host path)` pairs of directories the guest may only read.
+    pub read_only_dirs: Vec<(String, String)>,
+}
+
+impl WasiConfig {
+    /// Every directory to preopen as `(guest path, host path, writable)`: those of [`WasiParams::preopens`]
+    /// (writable) first, then the read-only ones.
+    pub fn preopens(&self) -> impl Iterator<Item = (String, String, bool)> + '_ {
+        let writable = self.params.preopens().into_iter().map(|(guest, host)| (guest, host, true));
+        writable.chain(self.read_only_dirs.iter().map(|(guest, host)| (guest.clone(), host.clone(), false)))
+    }
+}
+
 /// Where a WASI guest's stdin, stdout and stderr go.
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]

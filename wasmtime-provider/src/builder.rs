@@ -3,11 +3,11 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use wapc::ResourceLimits;
 use wapc::errors::{Error, Result};
 use wasmtime::{Config, Engine, Module};
 
 use crate::deadline::EpochDeadlines;
-use crate::limits::ResourceLimits;
 use crate::provider::{Settings, WasmtimeEngineProvider, WasmtimeEngineProviderPre};
 use crate::traps::invalid_module;
 
@@ -42,7 +42,7 @@ pub struct WasmtimeEngineProviderBuilder<'a> {
     module_bytes: Option<&'a [u8]>,
     precompiled_bytes: Option<&'a [u8]>,
     #[cfg(feature = "wasi")]
-    wasi: crate::wasi::WasiConfig,
+    wasi: wapc::WasiConfig,
     epoch_deadlines: Option<EpochDeadlines>,
     deadline: Option<Duration>,
     init_deadline: Option<Duration>,

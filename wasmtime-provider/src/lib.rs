@@ -57,8 +57,9 @@ mod wasi;
 
 pub use builder::WasmtimeEngineProviderBuilder;
 pub use deadline::{DEADLINE_TICK, EpochDeadlines};
-pub use limits::{DEFAULT_MAX_MEMORY_BYTES, ResourceLimits};
 pub use provider::{WasmtimeEngineProvider, WasmtimeEngineProviderPre};
+/// Memory and table limits, shared by every engine provider.
+pub use wapc::{DEFAULT_MAX_MEMORY_BYTES, ResourceLimits};
 /// The wasmtime this provider is built on, for configuring engines and modules with the same version.
 pub use wasmtime;
 /// The wasmtime-wasi this provider is built on.

@@ -5,12 +5,12 @@ use std::time::Duration;
 
 use wapc::errors::{Error, Result, Trap, TrapKind};
 use wapc::wapc_functions::{GUEST_CALL, MEMORY, REQUIRED_STARTS, TINYGO_START};
-use wapc::{ModuleState, WebAssemblyEngineProvider};
+use wapc::{ModuleState, ResourceLimits, WebAssemblyEngineProvider};
 use wasmtime::{Engine, InstancePre, Linker, Module, Store, TypedFunc};
 
 use crate::deadline::{Budget, EpochDeadlines, Phase};
 use crate::imports;
-use crate::limits::{Limiter, ResourceLimits};
+use crate::limits::Limiter;
 use crate::store::WapcStore;
 use crate::traps::{execution_error, invalid_module};
 #[cfg(feature = "wasi")]
@@ -34,7 +34,7 @@ pub(crate) struct Settings {
     /// `(start functions, each call)` wall-clock limits.
     pub(crate) deadline: Option<(Duration, Duration)>,
     #[cfg(feature = "wasi")]
-    pub(crate) wasi: wasi::WasiConfig,
+    pub(crate) wasi: wapc::WasiConfig,
 }
 
 impl WasmtimeEngineProviderPre {
@@ -130,7 +130,7 @@ impl GuestInstance {
             memory: None,
             limiter: Limiter(pre.settings.limits),
             #[cfg(feature = "wasi")]
-            wasi: pre.settings.wasi.context()?,
+            wasi: wasi::context(&pre.settings.wasi)?,
         };
         let mut store = Store::new(&pre.engine, data);
         store.limiter(|data| &mut data.limiter);

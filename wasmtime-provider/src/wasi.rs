@@ -6,7 +6,7 @@ use std::task::{Context, Poll};
 
 use tokio::io::AsyncWrite;
 use wapc::errors::{Error, Result};
-use wapc::{OutputCapture, WasiParams, WasiStdio};
+use wapc::{OutputCapture, WasiConfig, WasiStdio};
 use wasmtime::{Linker, Module};
 use wasmtime_wasi::cli::{IsTerminal, StdoutStream};
 use wasmtime_wasi::p1::WasiP1Ctx;
@@ -17,38 +17,26 @@ use crate::store::WapcStore;
 /// The import modules of WASI preview 1 and preview 0.
 const WASI_MODULES: [&str; 2] = ["wasi_snapshot_preview1", "wasi_unstable"];
 
-/// Everything that shapes a guest's WASI context.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct WasiConfig {
-    pub(crate) params: WasiParams,
-    pub(crate) stdio: WasiStdio,
-    /// `(guest path, host path)` pairs of directories the guest may only read.
-    pub(crate) read_only_dirs: Vec<(String, String)>,
-}
-
-impl WasiConfig {
-    /// A fresh context for one store.
-    pub(crate) fn context(&self) -> Result<WasiP1Ctx> {
-        let mut builder = WasiCtxBuilder::new();
-        builder.args(&self.params.argv).envs(&self.params.env_vars).allow_blocking_current_thread(true);
-        match &self.stdio {
-            WasiStdio::Closed => {}
-            WasiStdio::Captured { stdout, stderr } => {
-                builder.stdout(Capture(stdout.clone())).stderr(Capture(stderr.clone()));
-            }
-            _ => {
-                builder.inherit_stdio();
-            }
+/// A fresh context for one store.
+pub(crate) fn context(config: &WasiConfig) -> Result<WasiP1Ctx> {
+    let mut builder = WasiCtxBuilder::new();
+    builder.args(&config.params.argv).envs(&config.params.env_vars).allow_blocking_current_thread(true);
+    match &config.stdio {
+        WasiStdio::Closed => {}
+        WasiStdio::Captured { stdout, stderr } => {
+            builder.stdout(Capture(stdout.clone())).stderr(Capture(stderr.clone()));
         }
-        let writable = self.params.preopens().into_iter().map(|dir| (dir, FsPerms::ReadWrite));
-        let read_only = self.read_only_dirs.iter().cloned().map(|dir| (dir, FsPerms::ReadOnly));
-        for ((guest, host), perms) in writable.chain(read_only) {
-            builder.preopened_dir(&host, &guest, perms).map_err(|e| {
-                Error::Io(io::Error::other(format!("cannot preopen host directory {host:?} as {guest:?}: {e:#}")))
-            })?;
+        _ => {
+            builder.inherit_stdio();
         }
-        Ok(builder.build_p1())
     }
+    for (guest, host, writable) in config.preopens() {
+        let perms = if writable { FsPerms::ReadWrite } else { FsPerms::ReadOnly };
+        builder.preopened_dir(&host, &guest, perms).map_err(|e| {
+            Error::Io(io::Error::other(format!("cannot preopen host directory {host:?} as {guest:?}: {e:#}")))
+        })?;
+    }
+    Ok(builder.build_p1())
 }
 
 /// Links WASI preview 1 and preview 0.
