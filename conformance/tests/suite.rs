@@ -2,8 +2,8 @@
 
 use std::process::ExitCode;
 
-use wapc_conformance::engines::WASMTIME;
+use wapc_conformance::engines;
 
 fn main() -> ExitCode {
-    wapc_conformance::run(&[&*WASMTIME])
+    wapc_conformance::run(&[&*engines::WASMTIME, &*engines::WASMI])
 }

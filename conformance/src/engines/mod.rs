@@ -1,5 +1,7 @@
 //! The engines the suite runs against, each adapted to [`Engine`](crate::Engine).
 
+mod wasmi;
 mod wasmtime;
 
+pub use self::wasmi::{WASMI, Wasmi};
 pub use self::wasmtime::{WASMTIME, Wasmtime};

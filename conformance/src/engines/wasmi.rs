@@ -1,0 +1,80 @@
+//! wasmi, through `wasmi-provider`.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use parking_lot::Mutex;
+use wapc::WebAssemblyEngineProvider;
+use wapc::errors::{ExecutionLimit, Result};
+use wasmi_provider::wasmi::{self, Config, Module};
+use wasmi_provider::{FuelLimits, ResourceLimits, WasmiEngineProviderBuilder};
+
+use crate::{Engine, Options};
+
+/// The fuel of [`Options::limited`] providers: ample for every ordinary call of the suite (the 1 MiB echo
+/// included), and a fraction of a second of an infinite loop.
+const CALL_FUEL: u64 = 50_000_000;
+
+/// wasmi with one shared engine (fuel metering on, for budgets) and each module compiled once.
+pub struct Wasmi {
+    engine: wasmi::Engine,
+    compiled: Mutex<HashMap<Vec<u8>, Module>>,
+}
+
+/// The wasmi engine of the suite.
+pub static WASMI: LazyLock<Wasmi> = LazyLock::new(Wasmi::new);
+
+impl Wasmi {
+    fn new() -> Self {
+        let mut config = Config::default();
+        config.consume_fuel(true);
+        Wasmi { engine: wasmi::Engine::new(&config), compiled: Mutex::default() }
+    }
+
+    fn compiled(&self, module: &[u8]) -> Result<Module> {
+        if let Some(compiled) = self.compiled.lock().get(module) {
+            return Ok(compiled.clone());
+        }
+        let compiled = WasmiEngineProviderBuilder::new().engine(self.engine.clone()).module_bytes(module).build_pre()?;
+        let compiled = compiled.module().clone();
+        self.compiled.lock().insert(module.to_vec(), compiled.clone());
+        Ok(compiled)
+    }
+}
+
+impl Engine for Wasmi {
+    fn name(&self) -> &'static str {
+        "wasmi"
+    }
+
+    fn provider(&self, module: &[u8], options: &Options) -> Result<Box<dyn WebAssemblyEngineProvider>> {
+        let mut builder = WasmiEngineProviderBuilder::new()
+            .module(self.compiled(module)?)
+            .wasi_params(options.wasi.clone())
+            .wasi_stdio(options.stdio.clone());
+        for (host, guest) in &options.read_only_dirs {
+            builder = builder.wasi_read_only_dir(host, guest);
+        }
+        if options.limited {
+            builder = builder.enable_fuel_limits(FuelLimits { wapc_init: CALL_FUEL, wapc_func: CALL_FUEL });
+        }
+        if let Some(max) = options.max_memory_bytes {
+            builder =
+                builder.enable_resource_limits(ResourceLimits { max_memory_size: Some(max), max_table_elements: None });
+        }
+        Ok(Box::new(builder.build()?))
+    }
+
+    /// wasmi has no precompiled form: this is the shared-compilation path, a [`WasmiEngineProviderPre`]
+    /// rehydrated.
+    ///
+    /// [`WasmiEngineProviderPre`]: wasmi_provider::WasmiEngineProviderPre
+    fn precompiled_provider(&self, module: &[u8]) -> Result<Box<dyn WebAssemblyEngineProvider>> {
+        let pre = WasmiEngineProviderBuilder::new().engine(self.engine.clone()).module_bytes(module).build_pre()?;
+        Ok(Box::new(pre.rehydrate()?))
+    }
+
+    fn limit(&self) -> ExecutionLimit {
+        ExecutionLimit::Fuel(CALL_FUEL)
+    }
+}

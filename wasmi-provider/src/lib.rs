@@ -1,0 +1,74 @@
+//! A [wasmi](https://github.com/wasmi-labs/wasmi) engine provider for the [`wapc`] host: an interpreter, for
+//! platforms that forbid JIT compilation and for runs that must be deterministic.
+//!
+//! ```no_run
+//! use wapc::WapcHost;
+//! use wasmi_provider::{FuelLimits, WasmiEngineProviderBuilder};
+//!
+//! # fn main() -> Result<(), wapc::errors::Error> {
+//! let module = std::fs::read("guest.wasm")?;
+//! let engine = WasmiEngineProviderBuilder::new()
+//!     .module_bytes(&module)
+//!     .enable_fuel_limits(FuelLimits { wapc_init: 100_000_000, wapc_func: 10_000_000 })
+//!     .build()?;
+//! let host = WapcHost::new(Box::new(engine), None)?;
+//! let answer = host.call("greet", b"world")?;
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # What it offers
+//!
+//! The same options as `wasmtime-provider` wherever wasmi allows, with the same meaning:
+//!
+//! - **Sharing**: [`WasmiEngineProviderBuilder::module`] shares a compiled module (and its engine);
+//!   [`WasmiEngineProviderPre`] links it once and [`rehydrate`](WasmiEngineProviderPre::rehydrate)s providers
+//!   cheaply. wasmi has no precompiled form: modules are validated when built and each function is translated
+//!   to wasmi's bytecode on its first call.
+//! - **Limits**: per-call [`FuelLimits`] in place of wasmtime's wall-clock deadlines; memory and table
+//!   [`ResourceLimits`], with a default memory cap of [`DEFAULT_MAX_MEMORY_BYTES`].
+//! - **WASI preview 1** (feature `wasi`, on by default), including the `wasi_unstable` names old TinyGo guests
+//!   import: [`wasi_params`](WasmiEngineProviderBuilder::wasi_params) keeps upstream's meaning, and
+//!   [`wasi_stdio`](WasmiEngineProviderBuilder::wasi_stdio) and
+//!   [`wasi_read_only_dir`](WasmiEngineProviderBuilder::wasi_read_only_dir) add closed or captured stdio and
+//!   read-only directories.
+//! - **Start functions** `_start` (a WASI `proc_exit(0)` in it is success), `_initialize` and `wapc_init`.
+//!
+//! # Fuel, not time
+//!
+//! A call that uses up its fuel fails with
+//! [`Error::DeadlineExceeded`](wapc::errors::Error::DeadlineExceeded)`(`[`ExecutionLimit::Fuel`](wapc::errors::ExecutionLimit::Fuel)`)`:
+//! the variant wasmtime's deadlines report, so callers match both engines' runaway calls with one arm. Fuel
+//! counts guest instructions and is deterministic (the same call uses the same fuel everywhere); it does not
+//! count time spent in host callbacks, and a guest blocked in a slow callback is not stopped by it. wasmtime's
+//! deadlines count wall-clock time, callbacks included.
+//!
+//! # Tokio
+//!
+//! wasi-common's synchronous WASI never touches a tokio runtime, so calls work from any thread, inside
+//! current-thread and multi-thread runtimes alike (they block the calling thread while the guest runs).
+
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
+
+mod builder;
+mod fuel;
+mod imports;
+mod limits;
+mod provider;
+mod store;
+mod traps;
+#[cfg(feature = "wasi")]
+mod wasi;
+
+pub use builder::WasmiEngineProviderBuilder;
+pub use fuel::FuelLimits;
+pub use provider::{WasmiEngineProvider, WasmiEngineProviderPre};
+/// Memory and table limits, shared by every engine provider.
+pub use wapc::{DEFAULT_MAX_MEMORY_BYTES, ResourceLimits};
+/// The wasmi this provider is built on, for configuring engines and modules with the same version.
+pub use wasmi;
+
+/// The error type of this crate: the host's own, so `?` works across both.
+pub mod errors {
+    pub use wapc::errors::{Error, Result};
+}

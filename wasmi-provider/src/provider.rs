@@ -1,0 +1,181 @@
+//! [`WasmiEngineProviderPre`] (a linked module, shared) and [`WasmiEngineProvider`] (its instance).
+
+use std::sync::Arc;
+
+use wapc::errors::{Error, Result, Trap, TrapKind};
+use wapc::wapc_functions::{GUEST_CALL, MEMORY, REQUIRED_STARTS, TINYGO_START};
+use wapc::{ModuleState, ResourceLimits, WasiConfig, WebAssemblyEngineProvider};
+use wasmi::{Engine, Linker, Module, Store, TypedFunc};
+
+use crate::fuel::{Budget, FuelLimits, Phase};
+use crate::imports;
+use crate::store::WapcStore;
+use crate::traps::{execution_error, instantiation_error, invalid_module};
+#[cfg(feature = "wasi")]
+use crate::wasi;
+
+/// A module compiled and linked to the waPC imports, from which providers are made cheaply: build it once
+/// with [`build_pre`](crate::WasmiEngineProviderBuilder::build_pre) and [`rehydrate`](Self::rehydrate) a
+/// provider per host. Clones share the compiled code.
+#[derive(Clone)]
+pub struct WasmiEngineProviderPre {
+    module: Module,
+    linker: Arc<Linker<WapcStore>>,
+    settings: Arc<Settings>,
+}
+
+/// What every instance of a provider is made with.
+#[derive(Debug)]
+pub(crate) struct Settings {
+    pub(crate) limits: ResourceLimits,
+    pub(crate) fuel: Option<FuelLimits>,
+    // Read only by the `wasi` feature; kept without it so the builder's settings do not depend on features.
+    #[cfg_attr(not(feature = "wasi"), allow(dead_code))]
+    pub(crate) wasi: WasiConfig,
+}
+
+impl WasmiEngineProviderPre {
+    pub(crate) fn new(module: Module, settings: Arc<Settings>) -> Result<Self> {
+        let mut linker = Linker::new(module.engine());
+        #[cfg(feature = "wasi")]
+        wasi::add_to_linker(&mut linker)?;
+        imports::add_to_linker(&mut linker, &module).map_err(|e| invalid_module(&e))?;
+        Ok(WasmiEngineProviderPre { module, linker: Arc::new(linker), settings })
+    }
+
+    /// A provider for one host.
+    ///
+    /// # Errors
+    /// [`Error::Provider`] when fuel limits are configured on an engine that does not meter fuel.
+    pub fn rehydrate(&self) -> Result<WasmiEngineProvider> {
+        let budget = Budget::new(self.module.engine(), self.settings.fuel)?;
+        Ok(WasmiEngineProvider { pre: self.clone(), budget, instance: None })
+    }
+
+    /// The engine the module is compiled for.
+    #[must_use]
+    pub fn engine(&self) -> &Engine {
+        self.module.engine()
+    }
+
+    /// The compiled module.
+    #[must_use]
+    pub fn module(&self) -> &Module {
+        &self.module
+    }
+
+    /// The same settings, linked to another module.
+    fn with_module(&self, module: Module) -> Result<Self> {
+        Self::new(module, Arc::clone(&self.settings))
+    }
+}
+
+impl std::fmt::Debug for WasmiEngineProviderPre {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WasmiEngineProviderPre").field("settings", &self.settings).finish_non_exhaustive()
+    }
+}
+
+/// Runs waPC modules on wasmi (interpreted). Make one with
+/// [`WasmiEngineProviderBuilder`](crate::WasmiEngineProviderBuilder) and hand it to
+/// [`WapcHost::new`](wapc::WapcHost::new).
+pub struct WasmiEngineProvider {
+    pre: WasmiEngineProviderPre,
+    budget: Budget,
+    instance: Option<GuestInstance>,
+}
+
+/// One instance, in a store of its own (dropping it frees everything the guest allocated).
+struct GuestInstance {
+    store: Store<WapcStore>,
+    guest_call: TypedFunc<(i32, i32), i32>,
+}
+
+impl GuestInstance {
+    /// Instantiates `pre` and runs its start functions within `budget`.
+    fn new(pre: &WasmiEngineProviderPre, budget: Budget) -> Result<Self> {
+        let data = WapcStore::new(
+            pre.settings.limits,
+            #[cfg(feature = "wasi")]
+            &pre.settings.wasi,
+        )?;
+        let mut store = Store::new(pre.module.engine(), data);
+        store.limiter(|data| &mut data.limiter);
+        budget.arm(&mut store, Phase::Init);
+        let instance = pre
+            .linker
+            .instantiate_and_start(&mut store, &pre.module)
+            .map_err(|e| instantiation_error(e, budget.limit(Phase::Init), &mut store.data_mut().limiter))?;
+
+        let guest_call = instance
+            .get_func(&store, GUEST_CALL)
+            .ok_or_else(|| Error::MissingExport(GUEST_CALL.to_owned()))?
+            .typed::<(i32, i32), i32>(&store)
+            .map_err(|e| Error::InvalidModule(format!("`{GUEST_CALL}` must be (i32, i32) -> i32: {e}")))?;
+        let memory = instance.get_memory(&store, MEMORY).ok_or_else(|| Error::MissingExport(MEMORY.to_owned()))?;
+        store.data_mut().memory = Some(memory);
+
+        for function in REQUIRED_STARTS {
+            let Some(start) = instance.get_func(&store, function) else { continue };
+            let start = start
+                .typed::<(), ()>(&store)
+                .map_err(|e| Error::InvalidModule(format!("`{function}` must take and return nothing: {e}")))?;
+            if let Err(error) = start.call(&mut store, ()) {
+                match execution_error(error, budget.limit(Phase::Init), &mut store.data_mut().limiter) {
+                    Error::Trap(Trap { kind: TrapKind::Exit(0), .. }) if function == TINYGO_START => {}
+                    error => return Err(Error::InitFailed { function, source: Box::new(error) }),
+                }
+            }
+        }
+        Ok(GuestInstance { store, guest_call })
+    }
+
+    #[inline]
+    fn call(&mut self, budget: Budget, op_length: i32, msg_length: i32) -> Result<i32> {
+        budget.arm(&mut self.store, Phase::Call);
+        self.guest_call
+            .call(&mut self.store, (op_length, msg_length))
+            .map_err(|e| execution_error(e, budget.limit(Phase::Call), &mut self.store.data_mut().limiter))
+    }
+}
+
+impl WebAssemblyEngineProvider for WasmiEngineProvider {
+    fn init(&mut self, _host: Arc<ModuleState>) -> Result<()> {
+        self.instance = Some(GuestInstance::new(&self.pre, self.budget)?);
+        Ok(())
+    }
+
+    fn call(&mut self, op_length: i32, msg_length: i32) -> Result<i32> {
+        let budget = self.budget;
+        let instance = self
+            .instance
+            .as_mut()
+            .ok_or_else(|| Error::provider("the provider has no instance: `init` was not called"))?;
+        instance.call(budget, op_length, msg_length)
+    }
+
+    fn replace(&mut self, bytes: &[u8]) -> Result<()> {
+        let module = Module::new(self.pre.module.engine(), bytes).map_err(|e| invalid_module(&e))?;
+        let pre = self.pre.with_module(module)?;
+        let instance = GuestInstance::new(&pre, self.budget)?;
+        self.pre = pre;
+        self.instance = Some(instance);
+        Ok(())
+    }
+
+    fn reset(&mut self) -> Result<()> {
+        self.instance = None;
+        self.instance = Some(GuestInstance::new(&self.pre, self.budget)?);
+        Ok(())
+    }
+}
+
+impl std::fmt::Debug for WasmiEngineProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WasmiEngineProvider")
+            .field("pre", &self.pre)
+            .field("budget", &self.budget)
+            .field("instantiated", &self.instance.is_some())
+            .finish()
+    }
+}
