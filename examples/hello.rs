@@ -2,12 +2,13 @@
 //! calls its `hello` operation and prints the answer. The guest calls back into the host for the salutation.
 //!
 //! ```text
-//! cargo run -p wapc-examples --bin hello -- [NAME] [--module PATH]
+//! cargo run -p wapc-examples --bin hello -- [NAME] [--module PATH] [--engine wasmtime|wasmi]
 //! ```
 
 use std::error::Error;
 
-use wapc::{WapcHost, WapcHostBuilder};
+use wapc::{WapcHost, WapcHostBuilder, WebAssemblyEngineProvider};
+use wasmi_provider::WasmiEngineProviderBuilder;
 use wasmtime_provider::WasmtimeEngineProviderBuilder;
 
 /// The hello guest this package's build script compiled.
@@ -16,12 +17,14 @@ const HELLO_GUEST: &str = env!("HELLO_GUEST_WASM");
 fn main() -> Result<(), Box<dyn Error>> {
     let mut name = "World".to_owned();
     let mut module_path = HELLO_GUEST.to_owned();
+    let mut engine_name = "wasmtime".to_owned();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--module" => module_path = args.next().ok_or("--module needs a path")?,
+            "--engine" => engine_name = args.next().ok_or("--engine needs `wasmtime` or `wasmi`")?,
             "--help" | "-h" => {
-                println!("usage: hello [NAME] [--module PATH]");
+                println!("usage: hello [NAME] [--module PATH] [--engine wasmtime|wasmi]");
                 return Ok(());
             }
             _ => name = arg,
@@ -29,7 +32,11 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
 
     let module = std::fs::read(&module_path).map_err(|e| format!("cannot read {module_path}: {e}"))?;
-    let engine = WasmtimeEngineProviderBuilder::new().module_bytes(&module).build()?;
+    let engine: Box<dyn WebAssemblyEngineProvider> = match engine_name.as_str() {
+        "wasmtime" => Box::new(WasmtimeEngineProviderBuilder::new().module_bytes(&module).build()?),
+        "wasmi" => Box::new(WasmiEngineProviderBuilder::new().module_bytes(&module).build()?),
+        other => return Err(format!("unknown engine {other:?}: choose `wasmtime` or `wasmi`").into()),
+    };
     let host: WapcHost = WapcHostBuilder::new()
         .host_callback(|id, binding, namespace, operation, payload| {
             println!(
@@ -42,7 +49,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             }
         })
         .console_log(|id, line| println!("guest {id} logs: {line}"))
-        .build(Box::new(engine))?;
+        .build(engine)?;
 
     let answer = host.call("hello", name.as_bytes())?;
     println!("{}", String::from_utf8_lossy(&answer));
