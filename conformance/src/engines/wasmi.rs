@@ -35,7 +35,8 @@ impl Wasmi {
         if let Some(compiled) = self.compiled.lock().get(module) {
             return Ok(compiled.clone());
         }
-        let compiled = WasmiEngineProviderBuilder::new().engine(self.engine.clone()).module_bytes(module).build_pre()?;
+        let compiled =
+            WasmiEngineProviderBuilder::new().engine(self.engine.clone()).module_bytes(module).build_pre()?;
         let compiled = compiled.module().clone();
         self.compiled.lock().insert(module.to_vec(), compiled.clone());
         Ok(compiled)

@@ -1,0 +1,75 @@
+//! The bridge against `wit-bindgen-wrpc` peers over a real nats-server: prefixes, payloads past
+//! `max_payload`, authentication, and a server that goes away and comes back.
+
+use wrpc_bridge::transport::NatsOptions;
+use wrpc_bridge::wit::Catalog;
+use wrpc_bridge::{Bridge, ConfigError, Target};
+use wrpc_bridge_interop::nats_server::NatsServer;
+use wrpc_bridge_interop::peers::{self, Which};
+use wrpc_bridge_interop::relay;
+
+const TYPES: &str = "test:bridge/types@0.1.0";
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
+}
+
+fn catalog() -> Catalog {
+    Catalog::load(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/wit/types"))).unwrap()
+}
+
+fn options(prefix: &str) -> NatsOptions {
+    let mut options = NatsOptions::default();
+    options.prefix = prefix.to_owned();
+    options
+}
+
+fn uint(n: u64) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    rmp::encode::write_uint(&mut bytes, n).unwrap();
+    bytes
+}
+
+#[test]
+fn results_larger_than_max_payload_arrive_whole() {
+    let server = NatsServer::start(Some("max_payload: 4096\n"));
+    let runtime = runtime();
+    let _peer = runtime.block_on(peers::serve_nats(Which::Types, &server.url(), "big")).unwrap();
+    let target = Target::new(&server.url()).unwrap().wit(catalog()).nats(options("big"));
+    let bridge = Bridge::builder().target("t", target).build().unwrap();
+    let host = relay::host(&bridge);
+    let answer = relay::call(&host, "t", TYPES, "big", &uint(100_000)).unwrap();
+    let expected: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
+    assert_eq!(&answer[..5], [0xc6, 0x00, 0x01, 0x86, 0xa0]);
+    assert_eq!(&answer[5..], expected);
+}
+
+#[test]
+fn user_and_password_are_checked() {
+    let server = NatsServer::start(Some("authorization { user: bridge, password: s3cret }\n"));
+    let runtime = runtime();
+    let with = |user: &str, password: &str| {
+        let mut options = options("auth");
+        options.user = Some(user.to_owned());
+        options.password = Some(password.to_owned());
+        Bridge::builder().target("t", Target::new(&server.url()).unwrap().wit(catalog()).nats(options)).build()
+    };
+    match with("bridge", "wrong") {
+        Err(ConfigError::Connect { target, message, .. }) => {
+            assert_eq!(target, "t");
+            assert!(message.to_lowercase().contains("authorization"), "{message}");
+        }
+        other => panic!("expected refused credentials, got {other:?}"),
+    }
+    let nats = runtime
+        .block_on(
+            async_nats::ConnectOptions::with_user_and_password("bridge".into(), "s3cret".into()).connect(server.url()),
+        )
+        .unwrap();
+    let _peer = runtime.block_on(async {
+        let client = wrpc_transport_nats::Client::new(nats, "auth", None).await.unwrap();
+        peers::serve_client(Which::Types, client).await.unwrap()
+    });
+    let host = relay::host(&with("bridge", "s3cret").unwrap());
+    assert_eq!(relay::call(&host, "t", TYPES, "nothing", b"").unwrap(), [0xc0]);
+}

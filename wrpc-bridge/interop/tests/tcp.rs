@@ -1,0 +1,157 @@
+//! The bridge against `wit-bindgen-wrpc` peers over TCP: typed values through a real guest, a keyvalue
+//! service, errors, deadlines, caps and routing.
+
+use std::time::{Duration, Instant};
+
+use wrpc_bridge::wit::Catalog;
+use wrpc_bridge::{Bridge, Target};
+use wrpc_bridge_interop::peers::{self, Which};
+use wrpc_bridge_interop::relay;
+
+const TYPES: &str = "test:bridge/types@0.1.0";
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
+}
+
+fn catalog(folder: &str) -> Catalog {
+    Catalog::load(std::path::Path::new(&format!("{}/wit/{folder}", env!("CARGO_MANIFEST_DIR")))).unwrap()
+}
+
+fn msgpack(write: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
+    let mut bytes = Vec::new();
+    write(&mut bytes);
+    bytes
+}
+
+#[test]
+fn two_parameters_by_position_and_by_name() {
+    let runtime = runtime();
+    let peer = runtime.block_on(peers::serve_tcp(Which::Types)).unwrap();
+    let bridge =
+        Bridge::builder().target("t", Target::new(&peer.address).unwrap().wit(catalog("types"))).build().unwrap();
+    let host = relay::host(&bridge);
+    let positional = msgpack(|b| {
+        rmp::encode::write_array_len(b, 2).unwrap();
+        rmp::encode::write_sint(b, 40).unwrap();
+        rmp::encode::write_sint(b, 2).unwrap();
+    });
+    assert_eq!(relay::call(&host, "t", TYPES, "add", &positional).unwrap(), [42]);
+    let named = msgpack(|b| {
+        rmp::encode::write_map_len(b, 2).unwrap();
+        rmp::encode::write_str(b, "b").unwrap();
+        rmp::encode::write_sint(b, -50).unwrap();
+        rmp::encode::write_str(b, "a").unwrap();
+        rmp::encode::write_sint(b, 8).unwrap();
+    });
+    assert_eq!(
+        relay::call(&host, "t", TYPES, "add", &named).unwrap(),
+        msgpack(|b| {
+            rmp::encode::write_sint(b, -42).unwrap();
+        })
+    );
+    // No parameters, no results: nil in, nil out; the namespace may leave out the version.
+    assert_eq!(relay::call(&host, "t", "test:bridge/types", "nothing", b"").unwrap(), [0xc0]);
+}
+
+#[test]
+fn result_errors_arrive_as_the_guests_host_error_text() {
+    let runtime = runtime();
+    let peer = runtime.block_on(peers::serve_tcp(Which::Types)).unwrap();
+    let bridge =
+        Bridge::builder().target("t", Target::new(&peer.address).unwrap().wit(catalog("types"))).build().unwrap();
+    let host = relay::host(&bridge);
+    let text = |s: &str| msgpack(|b| rmp::encode::write_str(b, s).unwrap());
+    assert_eq!(relay::call(&host, "t", TYPES, "fail", &text("")).unwrap(), [7]);
+    assert_eq!(relay::call(&host, "t", TYPES, "fail", &text("out of stock")).unwrap_err(), "Host error: out of stock");
+    let code = msgpack(|b| {
+        rmp::encode::write_uint(b, 404).unwrap();
+    });
+    assert_eq!(
+        relay::call(&host, "t", TYPES, "failTyped", &code).unwrap_err(),
+        r#"Host error: {code: 404, reason: "refused"}"#
+    );
+}
+
+#[test]
+fn unrouted_calls_are_refused_or_go_to_the_fallback() {
+    let runtime = runtime();
+    let peer = runtime.block_on(peers::serve_tcp(Which::Types)).unwrap();
+    let target = || Target::new(&peer.address).unwrap().wit(catalog("types"));
+    let host = relay::host(&Bridge::builder().target("t", target()).build().unwrap());
+    assert_eq!(
+        relay::call(&host, "other", TYPES, "add", b"").unwrap_err(),
+        "Host error: no route for other/test:bridge/types@0.1.0/add: the bridge forwards only the calls it is configured for"
+    );
+    assert!(relay::call(&host, "t", TYPES, "no-such-function", b"").unwrap_err().contains("no route for"));
+    let bridge = Bridge::builder()
+        .target("t", target())
+        .fallback(|_, binding, namespace, operation, payload| {
+            Ok([binding.as_bytes(), namespace.as_bytes(), operation.as_bytes(), payload].concat())
+        })
+        .build()
+        .unwrap();
+    let host = relay::host(&bridge);
+    assert_eq!(relay::call(&host, "local", "ns", "op", b"!").unwrap(), b"localnsop!");
+}
+
+#[test]
+fn malformed_payloads_are_refused_and_the_next_call_works() {
+    let runtime = runtime();
+    let peer = runtime.block_on(peers::serve_tcp(Which::Types)).unwrap();
+    let bridge =
+        Bridge::builder().target("t", Target::new(&peer.address).unwrap().wit(catalog("types"))).build().unwrap();
+    let host = relay::host(&bridge);
+    let error = relay::call(&host, "t", TYPES, "add", &[0x92, 0xc1, 0x01]).unwrap_err();
+    assert!(error.starts_with("Host error: the payload for `test:bridge/types@0.1.0#add` on `t`"), "{error}");
+    let too_big = msgpack(|b| {
+        rmp::encode::write_array_len(b, 2).unwrap();
+        rmp::encode::write_u64(b, u64::MAX).unwrap();
+        rmp::encode::write_sint(b, 1).unwrap();
+    });
+    let error = relay::call(&host, "t", TYPES, "add", &too_big).unwrap_err();
+    assert!(error.contains("s64"), "{error}");
+    let good = msgpack(|b| {
+        rmp::encode::write_array_len(b, 2).unwrap();
+        rmp::encode::write_sint(b, 1).unwrap();
+        rmp::encode::write_sint(b, 1).unwrap();
+    });
+    assert_eq!(relay::call(&host, "t", TYPES, "add", &good).unwrap(), [2]);
+}
+
+#[test]
+fn deadlines_and_result_caps() {
+    let runtime = runtime();
+    let peer = runtime.block_on(peers::serve_tcp(Which::Types)).unwrap();
+    let bridge = Bridge::builder()
+        .target("t", Target::new(&peer.address).unwrap().wit(catalog("types")))
+        .deadline(Duration::from_millis(300))
+        .max_result_bytes(1000)
+        .build()
+        .unwrap();
+    let host = relay::host(&bridge);
+    let started = Instant::now();
+    let error = relay::call(&host, "t", TYPES, "hang", b"").unwrap_err();
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert!(error.ends_with("took longer than the deadline of 300ms"), "{error}");
+
+    let size = |n: u32| {
+        msgpack(|b| {
+            rmp::encode::write_uint(b, u64::from(n)).unwrap();
+        })
+    };
+    assert_eq!(relay::call(&host, "t", TYPES, "big", &size(900)).unwrap().len(), 903);
+    let error = relay::call(&host, "t", TYPES, "big", &size(5000)).unwrap_err();
+    assert!(error.ends_with("exceed the cap of 1000 bytes"), "{error}");
+
+    // Nobody listening: refused at once, within the deadline.
+    let port = wrpc_bridge_interop::nats_server::free_port();
+    let bridge = Bridge::builder()
+        .target("t", Target::new(&format!("tcp://127.0.0.1:{port}")).unwrap().wit(catalog("types")))
+        .deadline(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let host = relay::host(&bridge);
+    let error = relay::call(&host, "t", TYPES, "nothing", b"").unwrap_err();
+    assert!(error.contains(&format!("`t` (tcp://127.0.0.1:{port}) failed")), "{error}");
+}

@@ -1,0 +1,318 @@
+//! [`Bridge`]: a waPC [`HostCallback`] that turns a guest's host calls into wRPC invocations.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::runtime::Handle;
+use wapc::HostCallback;
+
+use crate::config::{BridgeConfig, DEFAULT_DEADLINE, DEFAULT_MAX_RESULT_BYTES};
+use crate::error::{CallError, CallSite, ConfigError};
+use crate::routing::{Destination, Route, Router, Signature};
+use crate::runtime::BridgeRuntime;
+use crate::target::Target;
+use crate::transcode::{self, Outcome};
+use crate::transport::{CallContext, Transport};
+
+/// Forwards waPC host calls to wRPC peers. Cheap to clone; clones share targets and runtime.
+///
+/// ```no_run
+/// use wrpc_bridge::{Bridge, Target};
+/// use wrpc_bridge::wit::Catalog;
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// let bridge = Bridge::builder()
+///     .target("kv", Target::new("tcp://127.0.0.1:7761")?.wit(Catalog::load("wit/keyvalue".as_ref())?))
+///     .build()?;
+/// # let engine: Box<dyn wapc::WebAssemblyEngineProvider> = unimplemented!();
+/// let host = wapc::WapcHost::new(engine, Some(bridge.host_callback()))?;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Clone)]
+pub struct Bridge {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    router: Router,
+    deadline: Duration,
+    max_result_bytes: usize,
+    fallback: Option<Box<HostCallback>>,
+    runtime: BridgeRuntime,
+}
+
+/// Configures a [`Bridge`].
+#[must_use]
+pub struct BridgeBuilder {
+    targets: Vec<(String, Target)>,
+    routes: Vec<Route>,
+    deadline: Duration,
+    max_result_bytes: usize,
+    fallback: Option<Box<HostCallback>>,
+    runtime: Option<Handle>,
+}
+
+impl Bridge {
+    /// A builder with no targets, the default deadline ([`DEFAULT_DEADLINE`]) and result cap
+    /// ([`DEFAULT_MAX_RESULT_BYTES`]).
+    pub fn builder() -> BridgeBuilder {
+        BridgeBuilder {
+            targets: Vec::new(),
+            routes: Vec::new(),
+            deadline: DEFAULT_DEADLINE,
+            max_result_bytes: DEFAULT_MAX_RESULT_BYTES,
+            fallback: None,
+            runtime: None,
+        }
+    }
+
+    /// A bridge configured by a [`BridgeConfig`] file.
+    ///
+    /// # Errors
+    /// Those of [`BridgeConfig::from_file`] and [`BridgeBuilder::build`].
+    pub fn from_config_file(path: impl AsRef<std::path::Path>) -> Result<Self, ConfigError> {
+        Self::builder().config(BridgeConfig::from_file(path)?)?.build()
+    }
+
+    /// The callback to give [`WapcHost::new`](wapc::WapcHost::new): each guest host call it receives is routed,
+    /// transcoded and invoked, and blocks only the calling thread (see [`runtime`](crate::runtime) for how it
+    /// waits from inside a tokio runtime).
+    #[must_use]
+    pub fn host_callback(&self) -> Box<HostCallback> {
+        let bridge = self.clone();
+        Box::new(move |id, binding, namespace, operation, payload| {
+            bridge.call(id, binding, namespace, operation, payload)
+        })
+    }
+
+    /// Routes and performs one host call: what [`host_callback`](Self::host_callback) does.
+    ///
+    /// # Errors
+    /// A [`CallError`] (as the boxed error a host callback returns), or the fallback's error.
+    pub fn call(
+        &self,
+        id: u64,
+        binding: &str,
+        namespace: &str,
+        operation: &str,
+        payload: &[u8],
+    ) -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>> {
+        let inner = &*self.inner;
+        let Some(destination) = inner.router.resolve(binding, namespace, operation) else {
+            return match &inner.fallback {
+                Some(fallback) => fallback(id, binding, namespace, operation, payload),
+                None => Err(Box::new(CallError::NoRoute {
+                    binding: binding.to_owned(),
+                    namespace: namespace.to_owned(),
+                    operation: operation.to_owned(),
+                })),
+            };
+        };
+        let context = CallContext { binding, namespace, operation };
+        Ok(inner.invoke(&destination, context, payload)?)
+    }
+}
+
+impl Inner {
+    fn invoke(
+        &self,
+        destination: &Destination<'_>,
+        context: CallContext<'_>,
+        payload: &[u8],
+    ) -> Result<Vec<u8>, CallError> {
+        let target = destination.target;
+        let site = || {
+            Box::new(CallSite {
+                target: target.name.clone(),
+                address: target.address.clone(),
+                instance: destination.instance.to_owned(),
+                function: destination.function.clone().into_owned(),
+            })
+        };
+        let mut params = Vec::with_capacity(payload.len() + 16);
+        match destination.signature {
+            Signature::Typed(function) => transcode::encode_params(function, payload, &target.options, &mut params)
+                .map_err(|source| CallError::Params { site: site(), source })?,
+            Signature::Opaque => transcode::opaque::encode_params(payload, &mut params),
+        }
+        let exchange = exchange(
+            &*target.transport,
+            context,
+            destination.instance,
+            &destination.function,
+            Bytes::from(params),
+            self.max_result_bytes,
+        );
+        // The timer is made inside the runtime: `timeout` needs one when it is created.
+        let deadline = self.deadline;
+        let results = match self.runtime.block_on(async move { tokio::time::timeout(deadline, exchange).await })? {
+            Ok(Ok(results)) => results,
+            Ok(Err(Failure::TooLarge)) => {
+                return Err(CallError::ResultTooLarge { site: site(), limit: self.max_result_bytes });
+            }
+            Ok(Err(Failure::Transport(message))) => return Err(CallError::Transport { site: site(), message }),
+            Err(_elapsed) => return Err(CallError::Deadline { site: site(), deadline: self.deadline }),
+        };
+        let decoded = match destination.signature {
+            Signature::Typed(function) => transcode::decode_results(function, &results, &target.options),
+            Signature::Opaque => transcode::opaque::decode_results(&results),
+        };
+        let (consumed, outcome) = decoded.map_err(|source| match source.is_incomplete() {
+            true => CallError::Transport {
+                site: site(),
+                message: format!("the peer ended its results after {} bytes, before they were complete", results.len()),
+            },
+            false => CallError::Results { site: site(), source },
+        })?;
+        if consumed != results.len() {
+            let message = format!("the peer sent {} bytes after its results", results.len() - consumed);
+            return Err(CallError::Transport { site: site(), message });
+        }
+        match outcome {
+            Outcome::Ok(response) => Ok(response),
+            Outcome::Err(text) => Err(CallError::Remote(text)),
+        }
+    }
+}
+
+/// Why an exchange failed.
+enum Failure {
+    Transport(String),
+    TooLarge,
+}
+
+/// Invokes, ends the parameters, and reads the results to their end (at most `max_result_bytes`).
+async fn exchange(
+    transport: &dyn Transport,
+    context: CallContext<'_>,
+    instance: &str,
+    function: &str,
+    params: Bytes,
+    max_result_bytes: usize,
+) -> Result<Vec<u8>, Failure> {
+    let transport_error = |e: &dyn std::fmt::Display| Failure::Transport(e.to_string());
+    let (mut params, results) = transport
+        .invoke(context, instance, function, params)
+        .await
+        .map_err(|e| Failure::Transport(format!("{e:#}")))?;
+    // The peer waits for the end of the parameters: shut the stream down, then drop it.
+    params.shutdown().await.map_err(|e| transport_error(&e))?;
+    drop(params);
+    let mut buffer = Vec::new();
+    let cap = u64::try_from(max_result_bytes).unwrap_or(u64::MAX).saturating_add(1);
+    results.take(cap).read_to_end(&mut buffer).await.map_err(|e| transport_error(&e))?;
+    if buffer.len() > max_result_bytes {
+        return Err(Failure::TooLarge);
+    }
+    Ok(buffer)
+}
+
+impl BridgeBuilder {
+    /// Adds a target under `name`: by convention, guests reach it with `binding` `name`.
+    pub fn target(mut self, name: impl Into<String>, target: Target) -> Self {
+        self.targets.push((name.into(), target));
+        self
+    }
+
+    /// Adds a route for a call the convention does not cover.
+    pub fn route(mut self, route: Route) -> Self {
+        self.routes.push(route);
+        self
+    }
+
+    /// One call's deadline, covering invoking, sending the parameters and reading the results.
+    pub fn deadline(mut self, deadline: Duration) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// The cap on one call's result bytes.
+    pub fn max_result_bytes(mut self, max_result_bytes: usize) -> Self {
+        self.max_result_bytes = max_result_bytes;
+        self
+    }
+
+    /// The callback for calls no route or convention covers (by default they are refused).
+    pub fn fallback(
+        mut self,
+        fallback: impl Fn(u64, &str, &str, &str, &[u8]) -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>>
+        + Send
+        + Sync
+        + 'static,
+    ) -> Self {
+        self.fallback = Some(Box::new(fallback));
+        self
+    }
+
+    /// Runs the bridge's I/O on this runtime (multi-thread, with I/O and time enabled) instead of a runtime of
+    /// its own.
+    pub fn runtime(mut self, runtime: Handle) -> Self {
+        self.runtime = Some(runtime);
+        self
+    }
+
+    /// Adds everything a configuration file says (loading the targets' WIT).
+    ///
+    /// # Errors
+    /// [`ConfigError`] for a bad address or WIT.
+    pub fn config(mut self, config: BridgeConfig) -> Result<Self, ConfigError> {
+        if let Some(deadline) = config.deadline {
+            self.deadline = deadline;
+        }
+        if let Some(max) = config.max_result_bytes {
+            self.max_result_bytes = max;
+        }
+        for (name, target) in config.targets {
+            let target = Target::from_config(&name, target)?;
+            self.targets.push((name, target));
+        }
+        self.routes.extend(config.routes);
+        Ok(self)
+    }
+
+    /// Connects the targets (NATS targets connect now; socket targets connect per call) and checks the
+    /// routes.
+    ///
+    /// # Errors
+    /// [`ConfigError`] for an unreachable NATS server, refused credentials, or a route that names an unknown
+    /// target or function.
+    pub fn build(self) -> Result<Bridge, ConfigError> {
+        let runtime = match self.runtime {
+            Some(handle) => BridgeRuntime::handed(handle),
+            None => BridgeRuntime::own()?,
+        };
+        let connect = async {
+            let mut targets = HashMap::with_capacity(self.targets.len());
+            for (name, target) in self.targets {
+                let target = target.connect(&name).await?;
+                targets.insert(name, target);
+            }
+            Ok::<_, ConfigError>(targets)
+        };
+        let targets = runtime.block_on(connect)??;
+        let router = Router::new(targets, self.routes)?;
+        let inner = Inner {
+            router,
+            deadline: self.deadline,
+            max_result_bytes: self.max_result_bytes,
+            fallback: self.fallback,
+            runtime,
+        };
+        Ok(Bridge { inner: Arc::new(inner) })
+    }
+}
+
+impl std::fmt::Debug for Bridge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Bridge")
+            .field("router", &self.inner.router)
+            .field("deadline", &self.inner.deadline)
+            .field("max_result_bytes", &self.inner.max_result_bytes)
+            .field("fallback", &self.inner.fallback.is_some())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,54 @@
+//! The wire under the bridge: a small [`Transport`] trait of our own, so the wRPC crates can move without the
+//! rest of the bridge noticing, and its implementations for TCP, Unix sockets and NATS.
+
+mod nats;
+mod tcp;
+mod unix;
+
+use std::future::Future;
+use std::pin::Pin;
+
+use bytes::Bytes;
+use tokio::io::{AsyncRead, AsyncWrite};
+
+pub use self::nats::{NatsOptions, NatsTransport};
+pub use self::tcp::TcpTransport;
+pub use self::unix::UnixTransport;
+
+/// The parameters stream of an invocation, already holding the encoded parameters: shut it down to end them.
+pub type ParamsWriter = Pin<Box<dyn AsyncWrite + Send>>;
+
+/// The results stream of an invocation.
+pub type ResultsReader = Pin<Box<dyn AsyncRead + Send>>;
+
+/// A future a [`Transport`] returns.
+pub type TransportFuture<'a, T> = Pin<Box<dyn Future<Output = anyhow::Result<T>> + Send + 'a>>;
+
+/// What a transport may carry beside an invocation (NATS sends it as headers).
+#[derive(Debug, Clone, Copy)]
+pub struct CallContext<'a> {
+    /// The guest's binding.
+    pub binding: &'a str,
+    /// The guest's namespace.
+    pub namespace: &'a str,
+    /// The guest's operation.
+    pub operation: &'a str,
+}
+
+/// A way to invoke wRPC functions.
+///
+/// An implementation opens an invocation of `instance#function`, sends `params` (the encoded parameters) and
+/// returns the parameter stream (which the bridge shuts down) and the result stream (which the bridge reads).
+pub trait Transport: std::fmt::Debug + Send + Sync + 'static {
+    /// Invokes `instance#function` with `params`.
+    fn invoke<'a>(
+        &'a self,
+        context: CallContext<'a>,
+        instance: &'a str,
+        function: &'a str,
+        params: Bytes,
+    ) -> TransportFuture<'a, (ParamsWriter, ResultsReader)>;
+}
+
+/// The nested value paths of an invocation: none, since the bridge carries no streams or futures.
+const NO_PATHS: [&[Option<usize>]; 0] = [];

@@ -1,0 +1,133 @@
+//! wRPC over NATS, the distributed engine: a subject prefix, an optional queue group, the guest's binding,
+//! namespace and operation as headers, and the usual connection options.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_nats::{ConnectOptions, HeaderMap};
+use bytes::Bytes;
+use serde::Deserialize;
+use wrpc_transport::Invoke;
+
+use super::{CallContext, NO_PATHS, ParamsWriter, ResultsReader, Transport, TransportFuture};
+
+/// The headers each invocation carries.
+pub const BINDING_HEADER: &str = "wapc-binding";
+/// See [`BINDING_HEADER`].
+pub const NAMESPACE_HEADER: &str = "wapc-namespace";
+/// See [`BINDING_HEADER`].
+pub const OPERATION_HEADER: &str = "wapc-operation";
+
+/// The longest wait between two reconnection attempts after a connection drops.
+const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(2);
+
+/// How to reach and authenticate to a NATS server, and which subjects to use.
+///
+/// The field names are those of a `[targets.<name>]` table in the bridge's configuration file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[non_exhaustive]
+pub struct NatsOptions {
+    /// The wRPC subject prefix (`wrpc` servers and clients must agree on it); empty by default.
+    #[serde(default)]
+    pub prefix: String,
+    /// A queue group, so that several servers share the invocations of one function.
+    #[serde(default)]
+    pub queue_group: Option<String>,
+    /// A user name, with [`password`](Self::password).
+    #[serde(default)]
+    pub user: Option<String>,
+    /// The password of [`user`](Self::user).
+    #[serde(default)]
+    pub password: Option<String>,
+    /// A token.
+    #[serde(default)]
+    pub token: Option<String>,
+    /// A credentials (`.creds`) file.
+    #[serde(default)]
+    pub credentials: Option<PathBuf>,
+    /// Requires TLS.
+    #[serde(default)]
+    pub tls: bool,
+    /// A PEM file of root certificates to verify the server with (implies [`tls`](Self::tls)).
+    #[serde(default)]
+    pub root_certificates: Option<PathBuf>,
+}
+
+impl NatsOptions {
+    /// A connection to the NATS server at `url` with these options. It reconnects by itself when the
+    /// connection drops (waiting at most two seconds between attempts).
+    ///
+    /// # Errors
+    /// An unreadable credentials file, an unreachable server, refused credentials.
+    pub async fn connect(&self, url: &str) -> anyhow::Result<async_nats::Client> {
+        let mut options = ConnectOptions::new()
+            .reconnect_delay_callback(|attempts| {
+                let exponent = u32::try_from(attempts.min(6)).unwrap_or(6);
+                (Duration::from_millis(50) * 2u32.pow(exponent)).min(MAX_RECONNECT_DELAY)
+            })
+            .connection_timeout(Duration::from_secs(5));
+        if let (Some(user), Some(password)) = (&self.user, &self.password) {
+            options = options.user_and_password(user.clone(), password.clone());
+        }
+        if let Some(token) = &self.token {
+            options = options.token(token.clone());
+        }
+        if let Some(credentials) = &self.credentials {
+            options = options.credentials_file(credentials).await?;
+        }
+        if self.tls || self.root_certificates.is_some() {
+            options = options.require_tls(true);
+        }
+        if let Some(roots) = &self.root_certificates {
+            options = options.add_root_certificates(roots.clone());
+        }
+        Ok(options.connect(url).await?)
+    }
+
+    /// The wRPC client (and server) over `nats` with this prefix and queue group.
+    ///
+    /// # Errors
+    /// When the inbox subscription fails.
+    pub async fn wrpc_client(&self, nats: async_nats::Client) -> anyhow::Result<wrpc_transport_nats::Client> {
+        let queue_group = self.queue_group.as_deref().map(Arc::from);
+        wrpc_transport_nats::Client::new(nats, self.prefix.as_str(), queue_group).await
+    }
+}
+
+/// Invokes functions of wRPC servers over NATS.
+#[derive(Debug, Clone)]
+pub struct NatsTransport {
+    client: wrpc_transport_nats::Client,
+}
+
+impl NatsTransport {
+    /// Connects to the NATS server at `url` with `options`.
+    ///
+    /// # Errors
+    /// Those of [`NatsOptions::connect`].
+    pub async fn connect(url: &str, options: &NatsOptions) -> anyhow::Result<Self> {
+        let nats = options.connect(url).await?;
+        Ok(NatsTransport { client: options.wrpc_client(nats).await? })
+    }
+}
+
+impl Transport for NatsTransport {
+    fn invoke<'a>(
+        &'a self,
+        context: CallContext<'a>,
+        instance: &'a str,
+        function: &'a str,
+        params: Bytes,
+    ) -> TransportFuture<'a, (ParamsWriter, ResultsReader)> {
+        Box::pin(async move {
+            let mut headers = HeaderMap::new();
+            headers.insert(BINDING_HEADER, context.binding);
+            headers.insert(NAMESPACE_HEADER, context.namespace);
+            headers.insert(OPERATION_HEADER, context.operation);
+            let (params, results) = self.client.invoke(Some(headers), instance, function, params, NO_PATHS).await?;
+            Ok((Box::pin(params) as ParamsWriter, Box::pin(results) as ResultsReader))
+        })
+    }
+}

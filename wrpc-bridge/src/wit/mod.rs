@@ -1,0 +1,106 @@
+//! WIT loading: a package's interfaces and functions, in the bridge's own type tree.
+//!
+//! The bridge carries plain values only. A function whose signature reaches a `stream`, a `future`,
+//! a resource handle, an `error-context`, a `map` or a fixed-length list — and every resource
+//! method, constructor and async function — is refused when the WIT is loaded.
+
+mod convert;
+mod types;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use wit_parser::Resolve;
+
+pub use types::Type;
+
+/// A WIT function of an interface: its parameters and results.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Function {
+    /// The function's name, as written in WIT (kebab-case).
+    pub name: String,
+    /// The parameters, in order: name (kebab-case) and type.
+    pub params: Vec<(String, Type)>,
+    /// The result types, in order (WIT functions have at most one).
+    pub results: Vec<Type>,
+}
+
+/// A WIT interface: its fully qualified id and its free functions.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Interface {
+    /// The fully qualified id, e.g. `wasi:keyvalue/store@0.2.0-draft`, or `ns:pkg/iface` for a
+    /// package without a version.
+    pub id: String,
+    /// The interface's functions by name.
+    pub functions: BTreeMap<String, Function>,
+}
+
+/// All interfaces of one loaded WIT package.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Catalog {
+    interfaces: BTreeMap<String, Interface>,
+}
+
+/// Why WIT could not be loaded.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum WitError {
+    /// The WIT could not be read, parsed or resolved; the text is wit-parser's message.
+    #[error("invalid WIT: {0}")]
+    Parse(String),
+    /// A function uses a type or form the bridge cannot carry.
+    #[error("function `{function}` of `{interface}` uses {what}, which the bridge cannot carry")]
+    Unsupported {
+        /// The interface's id.
+        interface: String,
+        /// The function's name.
+        function: String,
+        /// What it uses, e.g. "a stream".
+        what: &'static str,
+    },
+}
+
+impl Catalog {
+    /// Loads the WIT package at `path`: a `.wit` file, or a directory (with an optional `deps`
+    /// folder). Only the main package's interfaces are listed; its dependencies only lend types.
+    ///
+    /// # Errors
+    ///
+    /// [`WitError::Parse`] if the WIT is invalid, [`WitError::Unsupported`] if a function cannot
+    /// be carried.
+    pub fn load(path: &Path) -> Result<Self, WitError> {
+        let mut resolve = Resolve::default();
+        let (package, _) = resolve.push_path(path).map_err(|err| WitError::Parse(format!("{err:#}")))?;
+        convert::catalog(&resolve, package)
+    }
+
+    /// Parses WIT source text; `name_for_errors` names the source in error messages.
+    ///
+    /// # Errors
+    ///
+    /// As for [`Catalog::load`].
+    pub fn parse(name_for_errors: &str, source: &str) -> Result<Self, WitError> {
+        let mut resolve = Resolve::default();
+        let package = resolve.push_str(name_for_errors, source).map_err(|err| WitError::Parse(format!("{err:#}")))?;
+        convert::catalog(&resolve, package)
+    }
+
+    /// The interface with exactly this id (versions are not matched loosely).
+    #[must_use]
+    pub fn interface(&self, id: &str) -> Option<&Interface> {
+        self.interfaces.get(id)
+    }
+
+    /// All interfaces, ordered by id.
+    pub fn interfaces(&self) -> impl Iterator<Item = &Interface> {
+        self.interfaces.values()
+    }
+
+    /// The function `function` of the interface `instance`.
+    #[must_use]
+    pub fn function(&self, instance: &str, function: &str) -> Option<&Function> {
+        self.interface(instance)?.functions.get(function)
+    }
+}
+
+#[cfg(test)]
+mod tests;
