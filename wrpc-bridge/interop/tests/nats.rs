@@ -1,6 +1,8 @@
 //! The bridge against `wit-bindgen-wrpc` peers over a real nats-server: prefixes, payloads past
 //! `max_payload`, authentication, and a server that goes away and comes back.
 
+use std::time::{Duration, Instant};
+
 use wrpc_bridge::transport::NatsOptions;
 use wrpc_bridge::wit::Catalog;
 use wrpc_bridge::{Bridge, ConfigError, Target};
@@ -72,4 +74,42 @@ fn user_and_password_are_checked() {
     });
     let host = relay::host(&with("bridge", "s3cret").unwrap());
     assert_eq!(relay::call(&host, "t", TYPES, "nothing", b"").unwrap(), [0xc0]);
+}
+
+#[test]
+fn calls_fail_while_the_server_is_down_and_work_once_it_is_back() {
+    let mut server = NatsServer::start(None);
+    let runtime = runtime();
+    let peer = runtime.block_on(peers::serve_nats(Which::Types, &server.url(), "restart")).unwrap();
+    let target = Target::new(&server.url()).unwrap().wit(catalog()).nats(options("restart"));
+    let bridge = Bridge::builder().target("t", target).deadline(Duration::from_millis(500)).build().unwrap();
+    let host = relay::host(&bridge);
+    assert_eq!(relay::call(&host, "t", TYPES, "nothing", b"").unwrap(), [0xc0]);
+
+    server.stop();
+    drop(peer);
+    for _ in 0..3 {
+        let started = Instant::now();
+        let error = relay::call(&host, "t", TYPES, "nothing", b"").unwrap_err();
+        assert!(started.elapsed() < Duration::from_secs(1), "took {:?}", started.elapsed());
+        assert!(error.contains("on `t` (nats://127.0.0.1:"), "{error}");
+    }
+
+    server.restart();
+    // The bridge's connection comes back by itself; the test peer connects anew.
+    let started = Instant::now();
+    let _peer = loop {
+        match runtime.block_on(peers::serve_nats(Which::Types, &server.url(), "restart")) {
+            Ok(peer) => break peer,
+            // A server that has only just started may still reset connections.
+            Err(error) => assert!(started.elapsed() < Duration::from_secs(10), "the peer cannot connect: {error}"),
+        }
+    };
+    loop {
+        match relay::call(&host, "t", TYPES, "nothing", b"") {
+            Ok(answer) => break assert_eq!(answer, [0xc0]),
+            Err(error) => assert!(started.elapsed() < Duration::from_secs(10), "still failing: {error}"),
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }

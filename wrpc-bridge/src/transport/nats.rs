@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use async_nats::connection::State;
 use async_nats::{ConnectOptions, HeaderMap};
 use bytes::Bytes;
 use serde::Deserialize;
@@ -97,8 +98,12 @@ impl NatsOptions {
 }
 
 /// Invokes functions of wRPC servers over NATS.
+///
+/// The connection reconnects by itself when it drops. While it is down, calls fail at once rather than being
+/// queued: async-nats would send queued invocations on reconnecting, after their callers were told they failed.
 #[derive(Debug, Clone)]
 pub struct NatsTransport {
+    nats: async_nats::Client,
     client: wrpc_transport_nats::Client,
 }
 
@@ -109,7 +114,8 @@ impl NatsTransport {
     /// Those of [`NatsOptions::connect`].
     pub async fn connect(url: &str, options: &NatsOptions) -> anyhow::Result<Self> {
         let nats = options.connect(url).await?;
-        Ok(NatsTransport { client: options.wrpc_client(nats).await? })
+        let client = options.wrpc_client(nats.clone()).await?;
+        Ok(NatsTransport { nats, client })
     }
 }
 
@@ -122,6 +128,9 @@ impl Transport for NatsTransport {
         params: Bytes,
     ) -> TransportFuture<'a, (ParamsWriter, ResultsReader)> {
         Box::pin(async move {
+            if self.nats.connection_state() != State::Connected {
+                anyhow::bail!("the connection to the NATS server is down (reconnecting)");
+            }
             let mut headers = HeaderMap::new();
             headers.insert(BINDING_HEADER, context.binding);
             headers.insert(NAMESPACE_HEADER, context.namespace);
