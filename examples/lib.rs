@@ -1,4 +1,5 @@
-//! Runnable examples of the `wapc` host; `cargo run -p wapc-examples --bin hello` is the first one to try.
+//! Runnable examples of the `wapc` host: `visits` (a waPC module calling a component service over wRPC) and
+//! `hello` (a bare host callback).
 //!
 //! This library holds nothing but the project README, so that its examples are compiled (and the guest one
 //! run) as doctests.

@@ -1,0 +1,25 @@
+//! The demos run and print what their docs promise.
+
+use std::process::Command;
+
+fn run(binary: &str, args: &[&str]) -> String {
+    let output = Command::new(binary).args(args).output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    String::from_utf8(output.stdout).unwrap()
+}
+
+#[test]
+fn visits_counts_in_the_keyvalue_service() {
+    let output = run(env!("CARGO_BIN_EXE_visits"), &["home", "about", "home"]);
+    let counts: Vec<&str> = output.lines().filter(|line| !line.starts_with(' ') && line.contains(": ")).collect();
+    assert_eq!(counts, ["home: 1 visit", "about: 1 visit", "home: 2 visits"], "{output}");
+    assert!(output.starts_with("keyvalue service (wit-bindgen-wrpc) at tcp://127.0.0.1:"), "{output}");
+}
+
+#[test]
+fn hello_runs_on_both_engines() {
+    for engine in ["wasmtime", "wasmi"] {
+        let output = run(env!("CARGO_BIN_EXE_hello"), &["World", "--engine", engine]);
+        assert!(output.ends_with("Hello, World! (said a waPC guest)\n"), "{engine}: {output}");
+    }
+}
