@@ -7,8 +7,10 @@ use bytes::Bytes;
 use wapc::WapcHost;
 use wapc_conformance::guests::GUEST_OURS;
 use wasmtime_provider::WasmtimeEngineProviderBuilder;
+use wrpc_bridge::wit::Catalog;
 use wrpc_bridge::{Address, ServiceBuilder};
 use wrpc_bridge_interop::peers::legacy_client::legacy::guest::api;
+use wrpc_bridge_interop::peers::people_client::legacy::guest::people::{self, Greeting, Person};
 
 #[test]
 fn opaque_operations_are_served_to_wrpc_clients_until_stopped() {
@@ -35,4 +37,32 @@ fn opaque_operations_are_served_to_wrpc_clients_until_stopped() {
     runtime.block_on(async {
         assert!(api::echo(&client, (), &Bytes::from_static(b"late")).await.is_err(), "served after stop");
     });
+}
+
+#[test]
+fn typed_operations_take_and_give_wit_values() {
+    let engine = WasmtimeEngineProviderBuilder::new().module_bytes(GUEST_OURS).build().unwrap();
+    let host = Arc::new(WapcHost::new(Box::new(engine), None).unwrap());
+    let catalog = Catalog::load(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/wit/legacy"))).unwrap();
+    let interface = catalog.interface("legacy:guest/people@0.1.0").unwrap();
+    let socket = std::env::temp_dir().join(format!("wrpc-bridge-serve-{}.sock", std::process::id()));
+    let _ = std::fs::remove_file(&socket);
+    let service = ServiceBuilder::new(host)
+        .typed(interface)
+        .alias("greet", "greet_person")
+        .serve(&Address::Unix(socket.clone()))
+        .unwrap();
+
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let client = wrpc_transport::unix::Client::from(socket.clone());
+    runtime.block_on(async {
+        let person = Person { name: "Ada".to_owned(), age: 36 };
+        let greeting = people::greet(&client, (), &person).await.unwrap();
+        let Ok(Greeting { message, next_age }) = greeting else { panic!("expected a greeting, got {greeting:?}") };
+        assert_eq!((message.as_str(), next_age), ("Hello, Ada!", 37));
+        let missing = people::missing(&client, ()).await.unwrap();
+        assert_eq!(missing, Err("No handler registered for function missing".to_owned()));
+    });
+    service.stop();
+    let _ = std::fs::remove_file(socket);
 }
