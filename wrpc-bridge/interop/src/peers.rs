@@ -75,6 +75,10 @@ impl<Ctx: Send> types::Handler<Ctx> for TypesPeer {
         Ok(Bytes::from((0..size).map(|i| (i % 251) as u8).collect::<Vec<u8>>()))
     }
 
+    async fn echo_bytes(&self, _cx: Ctx, value: Bytes) -> anyhow::Result<Bytes> {
+        Ok(value)
+    }
+
     async fn hang(&self, _cx: Ctx) -> anyhow::Result<u32> {
         tokio::time::sleep(Duration::from_secs(3600)).await;
         Ok(0)

@@ -47,6 +47,46 @@ fn results_larger_than_max_payload_arrive_whole() {
 }
 
 #[test]
+fn parameters_larger_than_max_payload_arrive_whole() {
+    let server = NatsServer::start(Some("max_payload: 4096\n"));
+    let runtime = runtime();
+    let _peer = runtime.block_on(peers::serve_nats(Which::Types, &server.url(), "big")).unwrap();
+    let target = Target::new(&server.url()).unwrap().wit(catalog()).nats(options("big"));
+    let bridge = Bridge::builder().target("t", target).build().unwrap();
+    let host = relay::host(&bridge);
+    let bytes: Vec<u8> = (0..50_000u32).map(|i| (i % 241) as u8).collect();
+    let mut payload = Vec::new();
+    rmp::encode::write_bin(&mut payload, &bytes).unwrap();
+    assert_eq!(relay::call(&host, "t", TYPES, "echoBytes", &payload).unwrap(), payload);
+}
+
+#[test]
+fn invocations_carry_the_guests_binding_namespace_and_operation_as_headers() {
+    use futures::StreamExt as _;
+
+    let server = NatsServer::start(None);
+    let runtime = runtime();
+    let nats = runtime.block_on(async_nats::connect(server.url())).unwrap();
+    let mut invocations = runtime.block_on(nats.subscribe("hdr.>")).unwrap();
+    runtime.block_on(nats.flush()).unwrap();
+    let target = Target::new(&server.url()).unwrap().wit(catalog()).nats(options("hdr"));
+    let bridge = Bridge::builder().target("t", target).deadline(Duration::from_millis(200)).build().unwrap();
+    let host = relay::host(&bridge);
+    // Nobody serves `hdr`: the call times out, but its invocation was published.
+    relay::call(&host, "t", TYPES, "nothing", b"").unwrap_err();
+    // (The subscription is used and dropped inside the runtime, which async-nats needs.)
+    let invocation = runtime
+        .block_on(async move { tokio::time::timeout(Duration::from_secs(5), invocations.next()).await })
+        .unwrap()
+        .unwrap();
+    assert!(invocation.subject.ends_with("test:bridge/types@0.1.0.nothing"), "{}", invocation.subject);
+    let headers = invocation.headers.unwrap();
+    assert_eq!(headers.get("wapc-binding").map(|v| v.as_str()), Some("t"));
+    assert_eq!(headers.get("wapc-namespace").map(|v| v.as_str()), Some(TYPES));
+    assert_eq!(headers.get("wapc-operation").map(|v| v.as_str()), Some("nothing"));
+}
+
+#[test]
 fn user_and_password_are_checked() {
     let server = NatsServer::start(Some("authorization { user: bridge, password: s3cret }\n"));
     let runtime = runtime();

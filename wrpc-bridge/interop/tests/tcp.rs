@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use wrpc_bridge::wit::Catalog;
-use wrpc_bridge::{Bridge, Target};
+use wrpc_bridge::{Bridge, BridgeConfig, Target};
 use wrpc_bridge_interop::peers::{self, Which};
 use wrpc_bridge_interop::relay;
 
@@ -154,4 +154,75 @@ fn deadlines_and_result_caps() {
     let host = relay::host(&bridge);
     let error = relay::call(&host, "t", TYPES, "nothing", b"").unwrap_err();
     assert!(error.contains(&format!("`t` (tcp://127.0.0.1:{port}) failed")), "{error}");
+}
+
+#[test]
+fn routes_and_targets_from_a_configuration_file() {
+    let runtime = runtime();
+    let peer = runtime.block_on(peers::serve_tcp(Which::Types)).unwrap();
+    let folder = std::env::temp_dir().join(format!("wrpc-bridge-config-{}", std::process::id()));
+    std::fs::create_dir_all(&folder).unwrap();
+    let config = folder.join("bridge.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+deadline = "2s"
+max_result_bytes = 4096
+
+[targets.math]
+address = "{address}"
+wit = "{wit}"
+
+[[routes]]
+binding = "legacy"
+namespace = "calculator"
+operation = "Sum"
+target = "math"
+instance = "{TYPES}"
+function = "add"
+"#,
+            address = peer.address,
+            wit = concat!(env!("CARGO_MANIFEST_DIR"), "/wit/types"),
+        ),
+    )
+    .unwrap();
+    let bridge = Bridge::from_config_file(&config).unwrap();
+    let host = relay::host(&bridge);
+    let args = [0x92, 0x05, 0x06];
+    assert_eq!(relay::call(&host, "legacy", "calculator", "Sum", &args).unwrap(), [11]);
+    // The convention still covers the target's own binding.
+    assert_eq!(relay::call(&host, "math", TYPES, "add", &args).unwrap(), [11]);
+    assert!(relay::call(&host, "legacy", "calculator", "Product", &args).unwrap_err().contains("no route"));
+
+    let unknown = BridgeConfig::from_toml(
+        "[[routes]]\nbinding = \"b\"\nnamespace = \"n\"\noperation = \"o\"\ninstance = \"i\"\nfunction = \"f\"\n",
+    )
+    .unwrap();
+    let error = Bridge::builder().config(unknown).unwrap().build().unwrap_err();
+    assert_eq!(error.to_string(), "a route names the unknown target `b`");
+    let _ = std::fs::remove_dir_all(folder);
+}
+
+#[test]
+fn guests_may_call_from_inside_tokio_runtimes() {
+    let runtime = runtime();
+    let peer = runtime.block_on(peers::serve_tcp(Which::Types)).unwrap();
+    let bridge =
+        Bridge::builder().target("t", Target::new(&peer.address).unwrap().wit(catalog("types"))).build().unwrap();
+    let host = std::sync::Arc::new(relay::host(&bridge));
+    let args = [0x92, 0x01, 0x02];
+    // On a multi-thread runtime's worker.
+    let on_worker = std::sync::Arc::clone(&host);
+    let answer = runtime.block_on(async move { relay::call(&on_worker, "t", TYPES, "add", &args) });
+    assert_eq!(answer.unwrap(), [3]);
+    // On a current-thread runtime.
+    let current = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    assert_eq!(current.block_on(async { relay::call(&host, "t", TYPES, "add", &args) }).unwrap(), [3]);
+    // Handing the bridge the caller's own current-thread runtime cannot work: refused, not deadlocked.
+    let own = Bridge::builder()
+        .target("t", Target::new(&peer.address).unwrap().wit(catalog("types")))
+        .runtime(current.handle().clone());
+    let error = current.block_on(async move { own.build().map(|_| ()) }).unwrap_err();
+    assert!(error.to_string().contains("current-thread runtime"), "{error}");
 }
