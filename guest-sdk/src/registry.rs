@@ -1,6 +1,6 @@
 //! The operations a guest has registered, and dispatching a call to one of them.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 use crate::CallResult;
 
@@ -21,6 +21,8 @@ pub(crate) enum Handler {
 thread_local! {
     // WebAssembly guests are single-threaded: a thread-local is a plain static there, with no lock to take.
     static REGISTRY: RefCell<Vec<(Box<[u8]>, Handler)>> = const { RefCell::new(Vec::new()) };
+    // The registry index of the operation `find` found last (entries are never removed, so it stays valid).
+    static LAST_FOUND: Cell<usize> = const { Cell::new(0) };
 }
 
 /// Registers `handler` for the operation `name`, replacing any handler registered for it before.
@@ -100,7 +102,17 @@ pub fn call_handler(operation: &str, payload: &[u8]) -> CallResult {
 /// functions.
 pub(crate) fn find(operation: &[u8]) -> Option<Handler> {
     REGISTRY.with_borrow(|registry| {
-        registry.iter().find(|(registered, _)| same_name(registered, operation)).map(|(_, handler)| *handler)
+        // Hosts tend to call the same operation again: try the one found last before scanning.
+        let last = LAST_FOUND.get();
+        if let Some((registered, handler)) = registry.get(last)
+            && same_name(registered, operation)
+        {
+            return Some(*handler);
+        }
+        let (index, (_, handler)) =
+            registry.iter().enumerate().find(|(_, (registered, _))| same_name(registered, operation))?;
+        LAST_FOUND.set(index);
+        Some(*handler)
     })
 }
 
