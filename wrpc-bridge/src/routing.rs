@@ -1,4 +1,4 @@
-//! [`Router`]: which target, interface and function a guest's `(binding, namespace, operation)` reaches.
+//! Routing: which target, interface and function a guest's `(binding, namespace, operation)` reaches.
 //!
 //! An explicit [`Route`] wins. Otherwise the convention applies: `binding` names a configured target,
 //! `namespace` is the WIT interface id (with or without its `@version`), and `operation` is the function, in

@@ -1,4 +1,4 @@
-//! [`BridgeRuntime`]: the tokio runtime the bridge's I/O runs on, and how a guest's synchronous `host_call`
+//! The tokio runtime the bridge's I/O runs on, and how a guest's synchronous `host_call`
 //! waits for it from any thread.
 //!
 //! A guest calls the host synchronously, on the thread that called [`WapcHost::call`](wapc::WapcHost::call).
