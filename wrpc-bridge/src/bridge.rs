@@ -169,7 +169,7 @@ impl Inner {
             false => CallError::Results { site: site(), source },
         })?;
         if consumed != results.len() {
-            let message = format!("the peer sent {} bytes after its results", results.len() - consumed);
+            let message = format!("the peer sent {} bytes after its results", results.len().saturating_sub(consumed));
             return Err(CallError::Transport { site: site(), message });
         }
         match outcome {

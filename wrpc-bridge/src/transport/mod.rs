@@ -2,8 +2,7 @@
 //! rest of the bridge noticing, and its implementations for TCP, Unix sockets and NATS.
 
 mod nats;
-mod tcp;
-mod unix;
+mod socket;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -12,8 +11,7 @@ use bytes::Bytes;
 use tokio::io::{AsyncRead, AsyncWrite};
 
 pub use self::nats::{NatsOptions, NatsTransport};
-pub use self::tcp::TcpTransport;
-pub use self::unix::UnixTransport;
+pub use self::socket::{SocketTransport, TcpTransport, UnixTransport};
 
 /// The parameters stream of an invocation, already holding the encoded parameters: shut it down to end them.
 pub type ParamsWriter = Pin<Box<dyn AsyncWrite + Send>>;
