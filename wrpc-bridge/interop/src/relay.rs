@@ -1,5 +1,7 @@
 //! A waPC host running the relay guest (a real `wapc-guest` module) with a bridge as its host callback.
 
+use std::time::Duration;
+
 use wapc::WapcHost;
 use wasmtime_provider::WasmtimeEngineProviderBuilder;
 use wrpc_bridge::Bridge;
@@ -16,6 +18,21 @@ pub fn host(bridge: &Bridge) -> WapcHost {
     let engine =
         WasmtimeEngineProviderBuilder::new().module_bytes(RELAY_GUEST).build().unwrap_or_else(|e| panic!("{e}"));
     WapcHost::new(Box::new(engine), Some(bridge.host_callback())).unwrap_or_else(|e| panic!("{e}"))
+}
+
+/// A host of the relay guest whose host calls each take `delay` and answer with their payload.
+///
+/// # Panics
+/// When the guest does not load.
+#[must_use]
+pub fn echoing_host(delay: Duration) -> WapcHost {
+    let engine =
+        WasmtimeEngineProviderBuilder::new().module_bytes(RELAY_GUEST).build().unwrap_or_else(|e| panic!("{e}"));
+    let callback = move |_: u64, _: &str, _: &str, _: &str, payload: &[u8]| {
+        std::thread::sleep(delay);
+        Ok(payload.to_vec())
+    };
+    WapcHost::new(Box::new(engine), Some(Box::new(callback))).unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// Has the relay guest make `host_call(binding, namespace, operation, payload)`.

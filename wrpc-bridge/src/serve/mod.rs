@@ -10,13 +10,17 @@
 //!   MessagePack response becomes its results, by the same mapping the bridge uses the other way. A guest error
 //!   becomes the `err` of a `result<_, string>` result.
 //!
-//! [`Service::stop`] stops gracefully: no new invocations are taken, and those in flight finish.
+//! Each invocation is handled in a task of its own, and the guest is called on tokio's blocking pool. Over TCP and
+//! Unix sockets each connection also names its function in a task of its own, so a client that connects and sends
+//! nothing holds up nobody else; it is dropped after ten seconds.
+//!
+//! [`Service::stop`] stops gracefully: no new invocations are taken, and it returns once every invocation already
+//! received has been answered and its answer written out. Dropping a [`Service`] stops taking invocations without
+//! waiting; on the service's own runtime, that cuts off the calls in flight.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use futures::{Stream, StreamExt};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, UnixListener};
 use tokio::runtime::Handle;
 use tokio::sync::watch;
@@ -27,12 +31,14 @@ use wrpc_transport::Serve;
 use crate::address::Address;
 use crate::error::ConfigError;
 use crate::runtime::BridgeRuntime;
-use crate::transcode::{self, NameCase, Options};
+use crate::transcode::{NameCase, Options};
 use crate::transport::NatsOptions;
 use crate::wit::{Function, Interface};
 
-/// The most parameter bytes one invocation may send.
-const MAX_PARAMS_BYTES: usize = 64 * 1024 * 1024;
+mod invocation;
+mod listen;
+
+use listen::{Listen, SocketServer};
 
 /// Configures a [`Service`].
 ///
@@ -181,12 +187,12 @@ impl ServiceBuilder {
                 Address::Tcp(at) => {
                     let listener = TcpListener::bind(at).await.map_err(|e| connect_error(e.to_string()))?;
                     let local = listener.local_addr().map_err(|e| connect_error(e.to_string()))?;
-                    start.on_tcp(listener).await.map_err(|e| connect_error(format!("{e:#}")))?;
+                    start.on_socket(listener).await.map_err(|e| connect_error(format!("{e:#}")))?;
                     Ok::<_, ConfigError>(Address::Tcp(local.to_string()))
                 }
                 Address::Unix(path) => {
                     let listener = UnixListener::bind(path).map_err(|e| connect_error(e.to_string()))?;
-                    start.on_unix(listener).await.map_err(|e| connect_error(format!("{e:#}")))?;
+                    start.on_socket(listener).await.map_err(|e| connect_error(format!("{e:#}")))?;
                     Ok(address.clone())
                 }
                 Address::Nats(url) => {
@@ -217,7 +223,11 @@ impl Service {
         &self.address
     }
 
-    /// Stops gracefully: takes no new invocations, and returns once those in flight have finished.
+    /// Stops gracefully: takes no new invocations, and returns once every invocation already received has been
+    /// answered and its answer written out.
+    ///
+    /// This waits for the guest calls in flight however long they take; bound them with the engine's deadline
+    /// or fuel limit.
     pub fn stop(self) {
         let _ = self.stop.send(true);
         self.tracker.close();
@@ -239,30 +249,6 @@ impl std::fmt::Debug for Service {
     }
 }
 
-/// Registers the functions with a wRPC connection server over `$listener`, then accepts connections until the
-/// service stops. (A macro, not a generic function: the accept future is `Send` only for concrete listeners.)
-macro_rules! accept_loop {
-    ($start:expr, $listener:expr) => {{
-        let listener = $listener;
-        let server = Arc::new(wrpc_transport::Server::default());
-        let mut stopped = $start.stopped.clone();
-        let accepting = Arc::clone(&server);
-        $start.on(server).await?;
-        // Started after every function is registered, so no invocation finds its function missing.
-        tokio::spawn(async move {
-            loop {
-                tokio::select! {
-                    _ = stopped.wait_for(|stop| *stop) => return,
-                    accepted = accepting.accept(&listener) => if let Err(e) = accepted {
-                        log::warn!("wrpc-bridge: refused a connection: {e}");
-                    },
-                }
-            }
-        });
-        Ok(())
-    }};
-}
-
 /// What the serving tasks share.
 struct Start {
     host: Arc<WapcHost>,
@@ -272,14 +258,14 @@ struct Start {
 }
 
 impl Start {
-    /// Serves on a TCP listener, through wRPC's connection server.
-    async fn on_tcp(self, listener: TcpListener) -> anyhow::Result<()> {
-        accept_loop!(self, listener)
-    }
-
-    /// Serves on a Unix socket listener, through wRPC's connection server.
-    async fn on_unix(self, listener: UnixListener) -> anyhow::Result<()> {
-        accept_loop!(self, listener)
+    /// Serves on a TCP or Unix socket listener, through wRPC's connection server.
+    async fn on_socket<L: Listen>(self, listener: L) -> anyhow::Result<()> {
+        let server = Arc::new(SocketServer::<L>::default());
+        let (stopped, tracker) = (self.stopped.clone(), self.tracker.clone());
+        self.on(Arc::clone(&server)).await?;
+        // Started after every function is registered, so no invocation finds its function missing.
+        tokio::spawn(listen::accept_loop(listener, server, stopped, tracker));
+        Ok(())
     }
 
     /// Registers every served function with `server` and handles their invocations.
@@ -290,7 +276,7 @@ impl Start {
         for served in &self.served {
             let invocations =
                 server.serve(&served.instance, &served.function, Vec::<Box<[Option<usize>]>>::new()).await?;
-            let task = invocation_loop(
+            let task = invocation::invocation_loop(
                 invocations,
                 Arc::clone(&self.host),
                 Arc::clone(served),
@@ -301,82 +287,4 @@ impl Start {
         }
         Ok(())
     }
-}
-
-/// Takes a function's invocations until the service stops, handling each in a task of its own.
-async fn invocation_loop<C, O, I>(
-    invocations: impl Stream<Item = anyhow::Result<(C, O, I)>> + Send + 'static,
-    host: Arc<WapcHost>,
-    served: Arc<Served>,
-    mut stopped: watch::Receiver<bool>,
-    tracker: TaskTracker,
-) where
-    O: AsyncWrite + Send + Unpin + 'static,
-    I: AsyncRead + Send + Unpin + 'static,
-{
-    let mut invocations = std::pin::pin!(invocations);
-    loop {
-        tokio::select! {
-            biased;
-            _ = stopped.wait_for(|stop| *stop) => return,
-            next = invocations.next() => match next {
-                None => return,
-                Some(Err(e)) => log::warn!("wrpc-bridge: a failed invocation of {}#{}: {e:#}", served.instance, served.function),
-                Some(Ok((_, results, params))) => {
-                    let (host, served) = (Arc::clone(&host), Arc::clone(&served));
-                    tracker.spawn(async move {
-                        if let Err(e) = handle(&host, &served, params, results).await {
-                            log::warn!("wrpc-bridge: {}#{} failed: {e:#}", served.instance, served.function);
-                        }
-                    });
-                }
-            },
-        }
-    }
-}
-
-/// One invocation: reads the parameters, calls the guest, writes the results.
-async fn handle<I, O>(host: &Arc<WapcHost>, served: &Served, mut params: I, mut results: O) -> anyhow::Result<()>
-where
-    I: AsyncRead + Unpin,
-    O: AsyncWrite + Unpin,
-{
-    let mut buffer = Vec::new();
-    let payload = loop {
-        let decoded = match &served.signature {
-            Some(function) => transcode::decode_params(function, &buffer, &served.options),
-            None => transcode::opaque::decode_params(&buffer).map(|(used, payload)| (used, payload.to_vec())),
-        };
-        match decoded {
-            Ok((_, payload)) => break payload,
-            Err(e) if e.is_incomplete() && buffer.len() < MAX_PARAMS_BYTES => {
-                if params.read_buf(&mut buffer).await? == 0 {
-                    anyhow::bail!("the client ended its parameters before they were complete");
-                }
-            }
-            Err(e) => return Err(e.into()),
-        }
-    };
-    let host = Arc::clone(host);
-    let operation = served.operation.clone();
-    let response = tokio::task::spawn_blocking(move || host.call(&operation, &payload)).await?;
-    let response = response.map_err(|error| match error {
-        wapc::errors::Error::GuestError(text) => text,
-        other => other.to_string(),
-    });
-    let mut encoded = Vec::new();
-    match &served.signature {
-        Some(function) => {
-            let response = response.as_ref().map(Vec::as_slice).map_err(String::as_str);
-            transcode::encode_results(function, response, &served.options, &mut encoded)?;
-        }
-        None => {
-            let response = response.as_ref().map(Vec::as_slice).map_err(String::as_str);
-            transcode::opaque::encode_results(response, &mut encoded);
-        }
-    }
-    results.write_all(&encoded).await?;
-    results.flush().await?;
-    results.shutdown().await?;
-    Ok(())
 }
