@@ -1,12 +1,16 @@
 //! The bridge against `wit-bindgen-wrpc` peers over a real nats-server: prefixes, payloads past
-//! `max_payload`, authentication, and a server that goes away and comes back.
+//! `max_payload`, authentication, a server that goes away and comes back, and a waPC module served over NATS.
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use bytes::Bytes;
 
 use wrpc_bridge::transport::NatsOptions;
 use wrpc_bridge::wit::Catalog;
-use wrpc_bridge::{Bridge, ConfigError, Target};
+use wrpc_bridge::{Address, Bridge, ConfigError, ServiceBuilder, Target};
 use wrpc_bridge_interop::nats_server::NatsServer;
+use wrpc_bridge_interop::peers::legacy_client::legacy::guest::api;
 use wrpc_bridge_interop::peers::{self, Which};
 use wrpc_bridge_interop::relay;
 
@@ -156,4 +160,39 @@ fn calls_fail_while_the_server_is_down_and_work_once_it_is_back() {
         }
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+#[test]
+fn a_served_module_answers_nats_clients_and_finishes_calls_in_flight_when_stopped() {
+    let server = NatsServer::start(None);
+    let service = ServiceBuilder::new(Arc::new(relay::echoing_host(Duration::from_millis(300))))
+        .opaque("legacy:guest/api@0.1.0", ["relay"])
+        .nats(options("legacy"))
+        .serve(&Address::Nats(server.url()))
+        .unwrap();
+
+    let runtime = runtime();
+    let client = runtime.block_on(async {
+        let nats = async_nats::connect(server.url()).await.unwrap();
+        Arc::new(wrpc_transport_nats::Client::new(nats, "legacy", None).await.unwrap())
+    });
+    let request = Bytes::from_static(b"b\0n\0o\0first");
+    let first = runtime.block_on(api::relay(client.as_ref(), None, &request)).unwrap();
+    assert_eq!(first, Ok(Bytes::from_static(b"first")));
+
+    let in_flight = runtime.spawn({
+        let client = Arc::clone(&client);
+        async move { api::relay(client.as_ref(), None, &Bytes::from_static(b"b\0n\0o\0in flight")).await }
+    });
+    std::thread::sleep(Duration::from_millis(100));
+    let stopping = Instant::now();
+    service.stop();
+    assert!(stopping.elapsed() >= Duration::from_millis(100), "stop returned before the call in flight finished");
+    let answer = runtime.block_on(in_flight).unwrap().expect("the call in flight was cut off");
+    assert_eq!(answer, Ok(Bytes::from_static(b"in flight")));
+
+    let late = runtime.block_on(async {
+        tokio::time::timeout(Duration::from_secs(2), api::relay(client.as_ref(), None, &request)).await
+    });
+    assert!(!matches!(late, Ok(Ok(_))), "served after stop: {late:?}");
 }
