@@ -32,7 +32,7 @@ pub(super) async fn invocation_loop<C, O, I>(
         Ok((_, results, params)) => {
             let (host, served) = (Arc::clone(&host), Arc::clone(&served));
             tracker.spawn(async move {
-                if let Err(e) = handle(&host, &served, params, results).await {
+                if let Err(e) = handle(host, Arc::clone(&served), params, results).await {
                     log::warn!("wrpc-bridge: {}#{} failed: {e:#}", served.instance, served.function);
                 }
             });
@@ -53,7 +53,7 @@ pub(super) async fn invocation_loop<C, O, I>(
 }
 
 /// One invocation: reads the parameters, calls the guest, writes the results.
-async fn handle<I, O>(host: &Arc<WapcHost>, served: &Served, mut params: I, mut results: O) -> anyhow::Result<()>
+async fn handle<I, O>(host: Arc<WapcHost>, served: Arc<Served>, mut params: I, mut results: O) -> anyhow::Result<()>
 where
     I: AsyncRead + Unpin,
     O: AsyncWrite + Unpin,
@@ -74,23 +74,17 @@ where
             Err(e) => return Err(e.into()),
         }
     };
-    let host = Arc::clone(host);
-    let operation = served.operation.clone();
-    let response = tokio::task::spawn_blocking(move || host.call(&operation, &payload)).await?;
+    let calling = Arc::clone(&served);
+    let response = tokio::task::spawn_blocking(move || host.call(&calling.operation, &payload)).await?;
     let response = response.map_err(|error| match error {
         wapc::errors::Error::GuestError(text) => text,
         other => other.to_string(),
     });
+    let response = response.as_ref().map(Vec::as_slice).map_err(String::as_str);
     let mut encoded = Vec::new();
     match &served.signature {
-        Some(function) => {
-            let response = response.as_ref().map(Vec::as_slice).map_err(String::as_str);
-            transcode::encode_results(function, response, &served.options, &mut encoded)?;
-        }
-        None => {
-            let response = response.as_ref().map(Vec::as_slice).map_err(String::as_str);
-            transcode::opaque::encode_results(response, &mut encoded);
-        }
+        Some(function) => transcode::encode_results(function, response, &served.options, &mut encoded)?,
+        None => transcode::opaque::encode_results(response, &mut encoded),
     }
     results.write_all(&encoded).await?;
     results.flush().await?;
