@@ -188,8 +188,9 @@ fn a_served_module_answers_nats_clients_and_finishes_calls_in_flight_when_stoppe
     let stopping = Instant::now();
     service.stop();
     assert!(stopping.elapsed() >= Duration::from_millis(100), "stop returned before the call in flight finished");
-    let answer = runtime.block_on(in_flight).unwrap().expect("the call in flight was cut off");
-    assert_eq!(answer, Ok(Bytes::from_static(b"in flight")));
+    let answer = runtime.block_on(async { tokio::time::timeout(Duration::from_secs(10), in_flight).await });
+    let answer = answer.expect("the answer to the call in flight never arrived").unwrap();
+    assert_eq!(answer.expect("the call in flight was cut off"), Ok(Bytes::from_static(b"in flight")));
 
     let late = runtime.block_on(async {
         tokio::time::timeout(Duration::from_secs(2), api::relay(client.as_ref(), None, &request)).await

@@ -93,8 +93,9 @@ fn stop_lets_invocations_in_flight_finish() {
     let stopping = Instant::now();
     service.stop();
     assert!(stopping.elapsed() >= Duration::from_millis(100), "stop returned before the call in flight finished");
-    let received = runtime.block_on(in_flight).unwrap().expect("the call in flight was cut off");
-    assert_eq!(received, Ok(Bytes::from(answer)));
+    let received = runtime.block_on(async { tokio::time::timeout(Duration::from_secs(30), in_flight).await });
+    let received = received.expect("the answer to the call in flight never arrived").unwrap();
+    assert_eq!(received.expect("the call in flight was cut off"), Ok(Bytes::from(answer)));
 }
 
 /// A wRPC TCP client that reads results 16 KiB a millisecond.

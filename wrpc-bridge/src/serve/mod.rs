@@ -15,11 +15,12 @@
 //! nothing holds up nobody else; it is dropped after ten seconds.
 //!
 //! [`Service::stop`] stops gracefully: no new invocations are taken, and it returns once every invocation already
-//! received has been answered and its answer written out. Dropping a [`Service`] stops taking invocations without
+//! received has been answered and its answer written out (over NATS: handed to the server). Dropping a [`Service`] stops taking invocations without
 //! waiting; on the service's own runtime, that cuts off the calls in flight.
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use tokio::net::{TcpListener, UnixListener};
 use tokio::runtime::Handle;
@@ -39,6 +40,10 @@ mod invocation;
 mod listen;
 
 use listen::{Listen, SocketServer};
+
+/// How long [`Service::stop`] waits for its last answers to reach the NATS server. It takes this long only while
+/// the connection is down: the answers then wait in async-nats's queue for a reconnection.
+const NATS_FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Configures a [`Service`].
 ///
@@ -182,6 +187,7 @@ impl ServiceBuilder {
             address: address.to_string(),
             message,
         };
+        let mut nats = None;
         let local = runtime.block_on(async {
             match address {
                 Address::Tcp(at) => {
@@ -196,14 +202,16 @@ impl ServiceBuilder {
                     Ok(address.clone())
                 }
                 Address::Nats(url) => {
-                    let nats = self.nats.connect(url).await.map_err(|e| connect_error(format!("{e:#}")))?;
-                    let client = self.nats.wrpc_client(nats).await.map_err(|e| connect_error(format!("{e:#}")))?;
+                    let connection = self.nats.connect(url).await.map_err(|e| connect_error(format!("{e:#}")))?;
+                    nats = Some(connection.clone());
+                    let client =
+                        self.nats.wrpc_client(connection).await.map_err(|e| connect_error(format!("{e:#}")))?;
                     start.on(Arc::new(client)).await.map_err(|e| connect_error(format!("{e:#}")))?;
                     Ok(address.clone())
                 }
             }
         })??;
-        Ok(Service { address: local, stop, tracker, runtime })
+        Ok(Service { address: local, stop, tracker, nats, runtime })
     }
 }
 
@@ -213,6 +221,9 @@ pub struct Service {
     address: Address,
     stop: watch::Sender<bool>,
     tracker: TaskTracker,
+    /// The NATS connection, flushed by [`Service::stop`]: wrpc-transport-nats hands answers to the connection's
+    /// queue, and a runtime shut down before the queue is written out loses them.
+    nats: Option<async_nats::Client>,
     runtime: BridgeRuntime,
 }
 
@@ -224,15 +235,27 @@ impl Service {
     }
 
     /// Stops gracefully: takes no new invocations, and returns once every invocation already received has been
-    /// answered and its answer written out.
+    /// answered and its answer written out (over NATS: handed to the server, waiting at most five seconds for a
+    /// connection that is down).
     ///
     /// This waits for the guest calls in flight however long they take; bound them with the engine's deadline
     /// or fuel limit.
     pub fn stop(self) {
         let _ = self.stop.send(true);
         self.tracker.close();
-        let tracker = self.tracker.clone();
-        let _ = self.runtime.block_on(async move { tracker.wait().await });
+        let (tracker, nats) = (self.tracker.clone(), self.nats.clone());
+        let _ = self.runtime.block_on(async move {
+            tracker.wait().await;
+            if let Some(nats) = nats {
+                let failure = match tokio::time::timeout(NATS_FLUSH_TIMEOUT, nats.flush()).await {
+                    Ok(flushed) => flushed.err().map(|error| error.to_string()),
+                    Err(_) => Some(format!("the connection was down for {NATS_FLUSH_TIMEOUT:?}")),
+                };
+                if let Some(failure) = failure {
+                    log::warn!("wrpc-bridge: the last answers may not have reached the NATS server: {failure}");
+                }
+            }
+        });
     }
 }
 
