@@ -15,8 +15,9 @@
 //! nothing holds up nobody else; it is dropped after ten seconds.
 //!
 //! [`Service::stop`] stops gracefully: no new invocations are taken, and it returns once every invocation already
-//! received has been answered and its answer written out (over NATS: handed to the server). Dropping a [`Service`] stops taking invocations without
-//! waiting; on the service's own runtime, that cuts off the calls in flight.
+//! received has been answered and its answer written out (over NATS: handed to the server). Dropping a
+//! [`Service`] stops taking invocations without waiting; on the service's own runtime, that cuts off the calls in
+//! flight.
 
 use std::collections::HashMap;
 use std::sync::Arc;
