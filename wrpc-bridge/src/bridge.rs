@@ -10,7 +10,7 @@ use tokio::runtime::Handle;
 use wapc::HostCallback;
 
 use crate::config::{BridgeConfig, DEFAULT_DEADLINE, DEFAULT_MAX_RESULT_BYTES};
-use crate::error::{CallError, CallSite, ConfigError};
+use crate::error::{CallError, CallSite, ConfigError, one_line};
 use crate::routing::{Destination, Route, Router, Signature};
 use crate::runtime::BridgeRuntime;
 use crate::target::Target;
@@ -195,10 +195,8 @@ async fn exchange(
     max_result_bytes: usize,
 ) -> Result<Vec<u8>, Failure> {
     let transport_error = |e: &dyn std::fmt::Display| Failure::Transport(e.to_string());
-    let (mut params, results) = transport
-        .invoke(context, instance, function, params)
-        .await
-        .map_err(|e| Failure::Transport(format!("{e:#}")))?;
+    let (mut params, results) =
+        transport.invoke(context, instance, function, params).await.map_err(|e| Failure::Transport(one_line(&e)))?;
     // The peer waits for the end of the parameters: shut the stream down, then drop it.
     params.shutdown().await.map_err(|e| transport_error(&e))?;
     drop(params);

@@ -150,3 +150,40 @@ pub enum CallError {
     #[error("{0}")]
     Blocking(&'static str),
 }
+
+/// `error` and its causes on one line, each said once. async-nats's errors already end with their source, which
+/// `{:#}` would print again ("authorization violation: nats: authorization violation: nats: authorization
+/// violation").
+pub(crate) fn one_line(error: &anyhow::Error) -> String {
+    let mut text = error.to_string();
+    for cause in error.chain().skip(1).map(ToString::to_string) {
+        if !text.ends_with(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+
+    /// An error that prints its source, as async-nats's do.
+    #[derive(Debug, thiserror::Error)]
+    #[error("refused: {0}")]
+    struct PrintsItsSource(#[source] std::io::Error);
+
+    #[test]
+    fn causes_an_error_already_prints_are_said_once() {
+        let error = anyhow::Error::new(PrintsItsSource(std::io::Error::other("bad password")));
+        assert_eq!(one_line(&error), "refused: bad password");
+        assert_eq!(format!("{error:#}"), "refused: bad password: bad password");
+    }
+
+    #[test]
+    fn every_other_cause_is_said() {
+        let error = anyhow::Error::new(std::io::Error::other("connection reset")).context("reading the results");
+        assert_eq!(one_line(&error), "reading the results: connection reset");
+    }
+}

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use crate::address::Address;
 use crate::config::TargetConfig;
-use crate::error::ConfigError;
+use crate::error::{ConfigError, one_line};
 use crate::transcode::{NameCase, Options};
 use crate::transport::{NatsOptions, NatsTransport, TcpTransport, Transport, UnixTransport};
 use crate::wit::Catalog;
@@ -97,7 +97,7 @@ impl Target {
             (None, Address::Tcp(address)) => Arc::new(TcpTransport::new(address.clone())),
             (None, Address::Unix(path)) => Arc::new(UnixTransport::new(path.clone())),
             (None, Address::Nats(url)) => Arc::new(NatsTransport::connect(url, &self.nats).await.map_err(|e| {
-                ConfigError::Connect { target: name.to_owned(), address: url.clone(), message: format!("{e:#}") }
+                ConfigError::Connect { target: name.to_owned(), address: url.clone(), message: one_line(&e) }
             })?),
         };
         Ok(BridgeTarget {

@@ -9,6 +9,7 @@ use tokio_util::task::TaskTracker;
 use wapc::WapcHost;
 
 use super::Served;
+use crate::error::one_line;
 use crate::transcode;
 
 /// The most parameter bytes one invocation may send.
@@ -28,12 +29,14 @@ pub(super) async fn invocation_loop<C, O, I>(
 {
     let mut invocations = std::pin::pin!(invocations);
     let dispatch = |next: anyhow::Result<(C, O, I)>| match next {
-        Err(e) => log::warn!("wrpc-bridge: a failed invocation of {}#{}: {e:#}", served.instance, served.function),
+        Err(e) => {
+            log::warn!("wrpc-bridge: a failed invocation of {}#{}: {}", served.instance, served.function, one_line(&e))
+        }
         Ok((_, results, params)) => {
             let (host, served) = (Arc::clone(&host), Arc::clone(&served));
             tracker.spawn(async move {
                 if let Err(e) = handle(host, Arc::clone(&served), params, results).await {
-                    log::warn!("wrpc-bridge: {}#{} failed: {e:#}", served.instance, served.function);
+                    log::warn!("wrpc-bridge: {}#{} failed: {}", served.instance, served.function, one_line(&e));
                 }
             });
         }

@@ -31,7 +31,7 @@ use wapc::WapcHost;
 use wrpc_transport::Serve;
 
 use crate::address::Address;
-use crate::error::ConfigError;
+use crate::error::{ConfigError, one_line};
 use crate::runtime::BridgeRuntime;
 use crate::transcode::{NameCase, Options};
 use crate::transport::NatsOptions;
@@ -194,20 +194,19 @@ impl ServiceBuilder {
                 Address::Tcp(at) => {
                     let listener = TcpListener::bind(at).await.map_err(|e| connect_error(e.to_string()))?;
                     let local = listener.local_addr().map_err(|e| connect_error(e.to_string()))?;
-                    start.on_socket(listener).await.map_err(|e| connect_error(format!("{e:#}")))?;
+                    start.on_socket(listener).await.map_err(|e| connect_error(one_line(&e)))?;
                     Ok::<_, ConfigError>(Address::Tcp(local.to_string()))
                 }
                 Address::Unix(path) => {
                     let listener = UnixListener::bind(path).map_err(|e| connect_error(e.to_string()))?;
-                    start.on_socket(listener).await.map_err(|e| connect_error(format!("{e:#}")))?;
+                    start.on_socket(listener).await.map_err(|e| connect_error(one_line(&e)))?;
                     Ok(address.clone())
                 }
                 Address::Nats(url) => {
-                    let connection = self.nats.connect(url).await.map_err(|e| connect_error(format!("{e:#}")))?;
+                    let connection = self.nats.connect(url).await.map_err(|e| connect_error(one_line(&e)))?;
                     nats = Some(connection.clone());
-                    let client =
-                        self.nats.wrpc_client(connection).await.map_err(|e| connect_error(format!("{e:#}")))?;
-                    start.on(Arc::new(client)).await.map_err(|e| connect_error(format!("{e:#}")))?;
+                    let client = self.nats.wrpc_client(connection).await.map_err(|e| connect_error(one_line(&e)))?;
+                    start.on(Arc::new(client)).await.map_err(|e| connect_error(one_line(&e)))?;
                     Ok(address.clone())
                 }
             }
