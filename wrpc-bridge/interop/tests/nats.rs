@@ -1,6 +1,8 @@
 //! The bridge against `wit-bindgen-wrpc` peers over a real nats-server: prefixes, payloads past
-//! `max_payload`, authentication, a server that goes away and comes back, and a waPC module served over NATS.
+//! `max_payload`, user/password and token authentication, TLS, a server that goes away and comes back, and a waPC
+//! module served over NATS.
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -9,6 +11,7 @@ use bytes::Bytes;
 use wrpc_bridge::transport::NatsOptions;
 use wrpc_bridge::wit::Catalog;
 use wrpc_bridge::{Address, Bridge, ConfigError, ServiceBuilder, Target};
+use wrpc_bridge_interop::certificates::Certificates;
 use wrpc_bridge_interop::nats_server::NatsServer;
 use wrpc_bridge_interop::peers::legacy_client::legacy::guest::api;
 use wrpc_bridge_interop::peers::{self, Which};
@@ -92,31 +95,79 @@ fn invocations_carry_the_guests_binding_namespace_and_operation_as_headers() {
 
 #[test]
 fn user_and_password_are_checked() {
-    let server = NatsServer::start(Some("authorization { user: bridge, password: s3cret }\n"));
-    let runtime = runtime();
-    let with = |user: &str, password: &str| {
+    let with = |password: &str| {
         let mut options = options("auth");
-        options.user = Some(user.to_owned());
+        options.user = Some("bridge".to_owned());
         options.password = Some(password.to_owned());
+        options
+    };
+    check_connect_options(
+        "authorization { user: bridge, password: s3cret }",
+        async_nats::ConnectOptions::with_user_and_password("bridge".into(), "s3cret".into()),
+        with("s3cret"),
+        (with("wrong"), "authorization violation"),
+    );
+}
+
+#[test]
+fn tokens_are_checked() {
+    let with = |token: &str| {
+        let mut options = options("auth");
+        options.token = Some(token.to_owned());
+        options
+    };
+    check_connect_options(
+        "authorization { token: t0ken }",
+        async_nats::ConnectOptions::with_token("t0ken".into()),
+        with("t0ken"),
+        (with("wrong"), "authorization violation"),
+    );
+}
+
+#[test]
+fn tls_servers_are_verified_with_the_given_root_certificates() {
+    let certificates = Certificates::for_loopback();
+    let with = |roots: Option<&Path>| {
+        let mut options = options("auth");
+        options.tls = true;
+        options.root_certificates = roots.map(Path::to_path_buf);
+        options
+    };
+    check_connect_options(
+        &certificates.nats_server_tls(),
+        async_nats::ConnectOptions::new().require_tls(true).add_root_certificates(certificates.authority().into()),
+        with(Some(certificates.authority())),
+        (with(None), "unknownissuer"),
+    );
+}
+
+/// Starts a server with `config` and a peer connected with `peer`, then checks that a bridge with the `refused`
+/// options fails to connect with an error naming its target and containing `refusal` (in lower case), and that
+/// one with the `accepted` options calls the peer.
+fn check_connect_options(
+    config: &str,
+    peer: async_nats::ConnectOptions,
+    accepted: NatsOptions,
+    (refused, refusal): (NatsOptions, &str),
+) {
+    let server = NatsServer::start(Some(&format!("{config}\n")));
+    let bridge = |options| {
         Bridge::builder().target("t", Target::new(&server.url()).unwrap().wit(catalog()).nats(options)).build()
     };
-    match with("bridge", "wrong") {
+    match bridge(refused) {
         Err(ConfigError::Connect { target, message, .. }) => {
             assert_eq!(target, "t");
-            assert!(message.to_lowercase().contains("authorization"), "{message}");
+            assert!(message.to_lowercase().contains(refusal), "{message}");
         }
-        other => panic!("expected refused credentials, got {other:?}"),
+        other => panic!("expected the connection to be refused, got {other:?}"),
     }
-    let nats = runtime
-        .block_on(
-            async_nats::ConnectOptions::with_user_and_password("bridge".into(), "s3cret".into()).connect(server.url()),
-        )
-        .unwrap();
+    let runtime = runtime();
     let _peer = runtime.block_on(async {
+        let nats = peer.connect(server.url()).await.unwrap();
         let client = wrpc_transport_nats::Client::new(nats, "auth", None).await.unwrap();
         peers::serve_client(Which::Types, client).await.unwrap()
     });
-    let host = relay::host(&with("bridge", "s3cret").unwrap());
+    let host = relay::host(&bridge(accepted).unwrap());
     assert_eq!(relay::call(&host, "t", TYPES, "nothing", b"").unwrap(), [0xc0]);
 }
 
