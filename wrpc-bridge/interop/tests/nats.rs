@@ -1,5 +1,5 @@
 //! The bridge against `wit-bindgen-wrpc` peers over a real nats-server: prefixes, payloads past
-//! `max_payload`, user/password and token authentication, TLS, a server that goes away and comes back, and a waPC
+//! `max_payload`, user/password, token and credentials-file authentication, TLS, a server that goes away and comes back, and a waPC
 //! module served over NATS.
 
 use std::path::Path;
@@ -11,6 +11,7 @@ use bytes::Bytes;
 use wrpc_bridge::transport::NatsOptions;
 use wrpc_bridge::wit::Catalog;
 use wrpc_bridge::{Address, Bridge, ConfigError, ServiceBuilder, Target};
+use wrpc_bridge_interop::accounts::Accounts;
 use wrpc_bridge_interop::certificates::Certificates;
 use wrpc_bridge_interop::nats_server::NatsServer;
 use wrpc_bridge_interop::peers::legacy_client::legacy::guest::api;
@@ -138,6 +139,24 @@ fn tls_servers_are_verified_with_the_given_root_certificates() {
         async_nats::ConnectOptions::new().require_tls(true).add_root_certificates(certificates.authority().into()),
         with(Some(certificates.authority())),
         (with(None), "unknownissuer"),
+    );
+}
+
+#[test]
+fn credentials_files_are_checked() {
+    let accounts = Accounts::new();
+    let (user, stranger) = (accounts.user(), Accounts::stranger());
+    let with = |credentials: &Path| {
+        let mut options = options("auth");
+        options.credentials = Some(credentials.to_path_buf());
+        options
+    };
+    let peer = async_nats::ConnectOptions::with_credentials(&std::fs::read_to_string(user.path()).unwrap()).unwrap();
+    check_connect_options(
+        &accounts.nats_server_config(),
+        peer,
+        with(user.path()),
+        (with(stranger.path()), "authorization violation"),
     );
 }
 
