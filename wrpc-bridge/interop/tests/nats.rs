@@ -1,6 +1,6 @@
-//! The bridge against `wit-bindgen-wrpc` peers over a real nats-server: prefixes, payloads past
-//! `max_payload`, user/password, token and credentials-file authentication, TLS, a server that goes away and comes back, and a waPC
-//! module served over NATS.
+//! The bridge against `wit-bindgen-wrpc` peers over a real nats-server: prefixes, payloads past `max_payload`,
+//! user/password, token and credentials-file authentication, TLS, a server that goes away and comes back, and a
+//! waPC module served over NATS.
 
 use std::path::Path;
 use std::sync::Arc;
