@@ -11,6 +11,7 @@ use wapc::HostCallback;
 
 use crate::config::{BridgeConfig, DEFAULT_DEADLINE, DEFAULT_MAX_RESULT_BYTES};
 use crate::error::{CallError, CallSite, ConfigError, one_line};
+use crate::framing::Violation;
 use crate::routing::{Destination, Route, Router, Signature};
 use crate::runtime::BridgeRuntime;
 use crate::target::Target;
@@ -112,7 +113,7 @@ impl Bridge {
                 })),
             };
         };
-        let context = CallContext { binding, namespace, operation };
+        let context = CallContext { binding, namespace, operation, max_result_bytes: inner.max_result_bytes };
         Ok(inner.invoke(&destination, context, payload)?)
     }
 }
@@ -139,14 +140,8 @@ impl Inner {
                 .map_err(|source| CallError::Params { site: site(), source })?,
             Signature::Opaque => transcode::opaque::encode_params(payload, &mut params),
         }
-        let exchange = exchange(
-            &*target.transport,
-            context,
-            destination.instance,
-            &destination.function,
-            Bytes::from(params),
-            self.max_result_bytes,
-        );
+        let exchange =
+            exchange(&*target.transport, context, destination.instance, &destination.function, Bytes::from(params));
         // The timer is made inside the runtime: `timeout` needs one when it is created.
         let deadline = self.deadline;
         let results = match self.runtime.block_on(async move { tokio::time::timeout(deadline, exchange).await })? {
@@ -185,24 +180,27 @@ enum Failure {
     TooLarge,
 }
 
-/// Invokes, ends the parameters, and reads the results to their end (at most `max_result_bytes`).
+/// Invokes, ends the parameters, and reads the results to their end (at most the context's `max_result_bytes`).
 async fn exchange(
     transport: &dyn Transport,
     context: CallContext<'_>,
     instance: &str,
     function: &str,
     params: Bytes,
-    max_result_bytes: usize,
 ) -> Result<Vec<u8>, Failure> {
-    let transport_error = |e: &dyn std::fmt::Display| Failure::Transport(e.to_string());
+    let max_result_bytes = context.max_result_bytes;
+    let io_error = |e: std::io::Error| match Violation::of(&e) {
+        Some(Violation::TooLarge { .. }) => Failure::TooLarge,
+        _ => Failure::Transport(e.to_string()),
+    };
     let (mut params, results) =
         transport.invoke(context, instance, function, params).await.map_err(|e| Failure::Transport(one_line(&e)))?;
     // The peer waits for the end of the parameters: shut the stream down, then drop it.
-    params.shutdown().await.map_err(|e| transport_error(&e))?;
+    params.shutdown().await.map_err(io_error)?;
     drop(params);
     let mut buffer = Vec::new();
     let cap = u64::try_from(max_result_bytes).unwrap_or(u64::MAX).saturating_add(1);
-    results.take(cap).read_to_end(&mut buffer).await.map_err(|e| transport_error(&e))?;
+    results.take(cap).read_to_end(&mut buffer).await.map_err(io_error)?;
     if buffer.len() > max_result_bytes {
         return Err(Failure::TooLarge);
     }
@@ -228,7 +226,7 @@ impl BridgeBuilder {
         self
     }
 
-    /// The cap on one call's result bytes.
+    /// The cap on one call's result bytes on the wire, and on what a call's parameters and results transcode to.
     pub fn max_result_bytes(mut self, max_result_bytes: usize) -> Self {
         self.max_result_bytes = max_result_bytes;
         self
@@ -286,7 +284,7 @@ impl BridgeBuilder {
         let connect = async {
             let mut targets = HashMap::with_capacity(self.targets.len());
             for (name, target) in self.targets {
-                let target = target.connect(&name).await?;
+                let target = target.connect(&name, self.max_result_bytes).await?;
                 targets.insert(name, target);
             }
             Ok::<_, ConfigError>(targets)

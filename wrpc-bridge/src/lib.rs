@@ -25,7 +25,8 @@
 //! - [`routing`]: which target, interface and function a call reaches (a convention, explicit routes, a
 //!   fallback); [`config`]: the same from a TOML file.
 //! - [`transcode`]: MessagePack <-> the wRPC value encoding, by the function's [`wit`] types (or opaque bytes).
-//! - [`transport`]: TCP (the default: no broker), Unix sockets and NATS, behind a small [`Transport`] trait.
+//! - [`transport`]: TCP (the default: no broker), Unix sockets and NATS, behind a small [`Transport`] trait;
+//!   [`framing`]: the checks everything read from a socket passes first.
 //! - [`runtime`]: the tokio runtime the I/O runs on, and how a guest's synchronous call waits for it.
 //! - [`serve`]: the reverse direction, a [`WapcHost`](wapc::WapcHost) served as wRPC functions.
 //! - [`error`]: [`ConfigError`] when building, [`CallError`] for a call (the guest's host error text).
@@ -39,6 +40,7 @@ mod address;
 mod bridge;
 pub mod config;
 pub mod error;
+pub mod framing;
 pub mod naming;
 pub mod routing;
 pub mod runtime;

@@ -6,7 +6,7 @@ use crate::address::Address;
 use crate::config::TargetConfig;
 use crate::error::{ConfigError, one_line};
 use crate::transcode::{NameCase, Options};
-use crate::transport::{NatsOptions, NatsTransport, TcpTransport, Transport, UnixTransport};
+use crate::transport::{NatsOptions, NatsTransport, SocketTransport, Transport};
 use crate::wit::Catalog;
 
 /// A peer the bridge calls: where it is, and the WIT of its interfaces.
@@ -90,12 +90,13 @@ impl Target {
         Ok(target)
     }
 
-    /// Connects the target's transport (for NATS, a connection; for sockets, nothing yet).
-    pub(crate) async fn connect(self, name: &str) -> Result<BridgeTarget, ConfigError> {
+    /// Connects the target's transport (for NATS, a connection; for sockets, nothing yet). Its calls transcode
+    /// at most `max_bytes` either way.
+    pub(crate) async fn connect(self, name: &str, max_bytes: usize) -> Result<BridgeTarget, ConfigError> {
         let transport: Arc<dyn Transport> = match (self.transport, &self.address) {
             (Some(transport), _) => transport,
-            (None, Address::Tcp(address)) => Arc::new(TcpTransport::new(address.clone())),
-            (None, Address::Unix(path)) => Arc::new(UnixTransport::new(path.clone())),
+            (None, Address::Tcp(address)) => Arc::new(SocketTransport::tcp(address.clone())),
+            (None, Address::Unix(path)) => Arc::new(SocketTransport::unix(path.clone())),
             (None, Address::Nats(url)) => Arc::new(NatsTransport::connect(url, &self.nats).await.map_err(|e| {
                 ConfigError::Connect { target: name.to_owned(), address: url.clone(), message: one_line(&e) }
             })?),
@@ -105,7 +106,7 @@ impl Target {
             address: self.address.to_string(),
             transport,
             wit: self.wit,
-            options: Options { names: self.names },
+            options: Options { names: self.names, max_output_bytes: max_bytes },
         })
     }
 }

@@ -418,7 +418,7 @@ fn with_result(ty: &Type) -> Function {
 }
 
 fn options(names: NameCase) -> Options {
-    Options { names }
+    Options { names, ..Options::default() }
 }
 
 /// What `decode_results` gives for a single result of type `ty`, which is unwrapped when it is a

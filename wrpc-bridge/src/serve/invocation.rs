@@ -1,46 +1,67 @@
 //! Serving one function: taking its invocations, and answering each by a call into the guest.
+//!
+//! An invocation's parameters must arrive within the service's parameter timeout and cap. A [`ParamsScanner`]
+//! finds where they end as the bytes arrive, so that they are decoded once, when complete; large ones are
+//! decoded, and the guest is always called, on the service's [`Workers`].
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
+use anyhow::Context as _;
+use bytes::{BufMut, Bytes};
 use futures::{FutureExt, Stream, StreamExt};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use tokio::sync::watch;
-use tokio_util::task::TaskTracker;
 use wapc::WapcHost;
+use wapc::errors::Error;
 
-use super::Served;
+use super::admission::Admission;
+use super::{Served, Shape, Shared};
 use crate::error::one_line;
-use crate::transcode;
+use crate::transcode::{self, ParamsScanner};
+use crate::wit::Type;
 
-/// The most parameter bytes one invocation may send.
-const MAX_PARAMS_BYTES: usize = 64 * 1024 * 1024;
+/// Parameters up to this size are decoded on the async worker that read them: it takes microseconds.
+const DECODE_INLINE_BYTES: usize = 64 * 1024;
+
+/// How much more room to make for parameters at a time, at most: memory grows with the bytes that arrive.
+const READ_CHUNK: usize = 64 * 1024;
 
 /// Takes a function's invocations until the service stops, handling each in a task of its own. Invocations that
-/// have already arrived when it stops are still handled.
+/// have already arrived when it stops are still handled. `admission` is given when each invocation must take a
+/// place among those in flight itself (over NATS; over sockets the connection took one).
 pub(super) async fn invocation_loop<C, O, I>(
     invocations: impl Stream<Item = anyhow::Result<(C, O, I)>> + Send + 'static,
-    host: Arc<WapcHost>,
+    shared: Arc<Shared>,
     served: Arc<Served>,
-    mut stopped: watch::Receiver<bool>,
-    tracker: TaskTracker,
+    admission: Option<Admission>,
 ) where
     O: AsyncWrite + Send + Unpin + 'static,
     I: AsyncRead + Send + Unpin + 'static,
 {
     let mut invocations = std::pin::pin!(invocations);
     let dispatch = |next: anyhow::Result<(C, O, I)>| match next {
-        Err(e) => {
-            log::warn!("wrpc-bridge: a failed invocation of {}#{}: {}", served.instance, served.function, one_line(&e))
-        }
+        Err(e) => log::warn!("wrpc-bridge: a failed invocation of {served}: {}", one_line(&e)),
         Ok((_, results, params)) => {
-            let (host, served) = (Arc::clone(&host), Arc::clone(&served));
+            let (shared, served, admission) = (Arc::clone(&shared), Arc::clone(&served), admission.clone());
+            let tracker = shared.tracker.clone();
             tracker.spawn(async move {
-                if let Err(e) = handle(host, Arc::clone(&served), params, results).await {
-                    log::warn!("wrpc-bridge: {}#{} failed: {}", served.instance, served.function, one_line(&e));
+                let _place = match &admission {
+                    Some(admission) => match admission.admit().await {
+                        Some(place) => Some(place),
+                        None => return,
+                    },
+                    None => None,
+                };
+                tokio::select! {
+                    () = shared.cut.cancelled() => log::warn!("wrpc-bridge: {served}: cut off when the service stopped"),
+                    handled = handle(&shared, &served, params, results) => if let Err(e) = handled {
+                        log::warn!("wrpc-bridge: {served} failed: {}", one_line(&e));
+                    },
                 }
             });
         }
     };
+    let mut stopped = shared.stopped.clone();
     loop {
         tokio::select! {
             next = invocations.next() => match next {
@@ -56,41 +77,92 @@ pub(super) async fn invocation_loop<C, O, I>(
 }
 
 /// One invocation: reads the parameters, calls the guest, writes the results.
-async fn handle<I, O>(host: Arc<WapcHost>, served: Arc<Served>, mut params: I, mut results: O) -> anyhow::Result<()>
+async fn handle<I, O>(shared: &Shared, served: &Arc<Served>, params: I, mut results: O) -> anyhow::Result<()>
 where
     I: AsyncRead + Unpin,
     O: AsyncWrite + Unpin,
 {
-    let mut buffer = Vec::new();
-    let payload = loop {
-        let decoded = match &served.signature {
-            Some(function) => transcode::decode_params(function, &buffer, &served.options),
-            None => transcode::opaque::decode_params(&buffer).map(|(used, payload)| (used, payload.to_vec())),
-        };
-        match decoded {
-            Ok((_, payload)) => break payload,
-            Err(e) if e.is_incomplete() && buffer.len() < MAX_PARAMS_BYTES => {
-                if params.read_buf(&mut buffer).await? == 0 {
-                    anyhow::bail!("the client ended its parameters before they were complete");
-                }
-            }
-            Err(e) => return Err(e.into()),
-        }
-    };
-    let calling = Arc::clone(&served);
-    let response = tokio::task::spawn_blocking(move || host.call(&calling.operation, &payload)).await?;
-    let response = response.map_err(|error| match error {
-        wapc::errors::Error::GuestError(text) => text,
-        other => other.to_string(),
-    });
-    let response = response.as_ref().map(Vec::as_slice).map_err(String::as_str);
-    let mut encoded = Vec::new();
-    match &served.signature {
-        Some(function) => transcode::encode_results(function, response, &served.options, &mut encoded)?,
-        None => transcode::opaque::encode_results(response, &mut encoded),
-    }
+    let limits = &shared.limits;
+    let reading = read_params(params, served.params(), limits.max_invocation_bytes);
+    let wire = tokio::time::timeout(limits.params_timeout, reading)
+        .await
+        .map_err(|_| anyhow::anyhow!("the parameters did not arrive within {:?}", limits.params_timeout))??;
+    let payload = decode(shared, served, wire).await?;
+    let (host, answering) = (Arc::clone(&shared.host), Arc::clone(served));
+    let max_bytes = limits.max_invocation_bytes;
+    let encoded = shared.guest.run(move || answer(&host, &answering, &payload, max_bytes)).await;
+    let encoded = encoded.context("the guest call panicked")??;
     results.write_all(&encoded).await?;
     results.flush().await?;
     results.shutdown().await?;
     Ok(())
+}
+
+/// Reads the parameters of `types` until they are complete (and nothing follows them), at most `max_bytes`. The
+/// stream is dropped as soon as they are: over NATS that ends its subscription, over sockets it stops reading.
+async fn read_params<I: AsyncRead + Unpin>(
+    mut params: I,
+    types: &[(String, Type)],
+    max_bytes: usize,
+) -> anyhow::Result<Vec<u8>> {
+    let mut scanner = ParamsScanner::new(types, max_bytes);
+    let mut wire = Vec::new();
+    loop {
+        if let Some(length) = scanner.scan(&wire)? {
+            anyhow::ensure!(length == wire.len(), "{} bytes follow the parameters", wire.len() - length);
+            return Ok(wire);
+        }
+        let room = max_bytes.saturating_sub(wire.len());
+        anyhow::ensure!(room > 0, "the parameters take more than the cap of {max_bytes} bytes");
+        wire.reserve(room.min(READ_CHUNK));
+        if params.read_buf(&mut (&mut wire).limit(room)).await? == 0 {
+            anyhow::bail!("the client ended its parameters after {} bytes, before they were complete", wire.len());
+        }
+    }
+}
+
+/// The guest's payload for these complete parameters, decoded on a worker when they are large.
+async fn decode(shared: &Shared, served: &Arc<Served>, wire: Vec<u8>) -> anyhow::Result<Bytes> {
+    if matches!(served.shape, Shape::Opaque) || wire.len() <= DECODE_INLINE_BYTES {
+        return served.payload(wire);
+    }
+    let decoding = Arc::clone(served);
+    shared.decoders.run(move || decoding.payload(wire)).await.context("decoding the parameters panicked")?
+}
+
+/// Calls the guest and encodes its answer as the function's results, at most `max_bytes`.
+fn answer(host: &WapcHost, served: &Served, payload: &[u8], max_bytes: usize) -> anyhow::Result<Vec<u8>> {
+    let response = host.call(&served.operation, payload).map_err(|error| client_error_text(served, error));
+    let response = response.as_ref().map(Vec::as_slice).map_err(AsRef::as_ref);
+    let mut encoded = Vec::new();
+    match &served.shape {
+        Shape::Typed(function) => transcode::encode_results(function, response, &served.options, &mut encoded)?,
+        Shape::Opaque => {
+            if let Ok(bytes) = response {
+                anyhow::ensure!(
+                    bytes.len() <= max_bytes,
+                    "the guest's answer takes more than the cap of {max_bytes} bytes"
+                );
+            }
+            transcode::opaque::encode_results(response, &mut encoded);
+        }
+    }
+    Ok(encoded)
+}
+
+/// What a client is told when the guest's call failed: the guest's own error text, or only the kind of failure on
+/// the host's side. Its details (trap messages, panics, file paths) stay in the host's log.
+fn client_error_text(served: &Served, error: Error) -> Cow<'static, str> {
+    match error {
+        Error::GuestError(text) => Cow::Owned(text),
+        error => {
+            log::warn!("wrpc-bridge: {served}: {error}");
+            Cow::Borrowed(match error {
+                Error::Trap(_) => "the guest trapped",
+                Error::DeadlineExceeded(_) => "the guest ran out of time",
+                Error::ResourceLimit(_) => "the guest exceeded a resource limit",
+                _ => "the host could not run the guest",
+            })
+        }
+    }
 }

@@ -14,37 +14,70 @@
 //! Unix sockets each connection also names its function in a task of its own, so a client that connects and sends
 //! nothing holds up nobody else; it is dropped after ten seconds.
 //!
+//! Each invocation is handled in a task of its own; large parameters are decoded, and the guest is called, on a
+//! bounded set of threads. Over TCP and Unix sockets each connection also names its function in a task of its own,
+//! so a client that connects and sends nothing holds up nobody else; it is dropped after ten seconds.
+//!
+//! # Limits
+//!
+//! Everything a client sends is checked before it costs memory (see [`framing`](crate::framing) for sockets),
+//! and each limit has a [`ServiceBuilder`] method:
+//!
+//! | limit | default | past it |
+//! |---|---|---|
+//! | [`max_invocation_bytes`](ServiceBuilder::max_invocation_bytes): an invocation's parameters on the wire, and what transcoding writes either way | 16 MiB | the connection is closed (logged); an answer that would be larger is not sent |
+//! | [`params_timeout`](ServiceBuilder::params_timeout): from the invocation header to the last parameter byte | 30 s | the invocation is dropped (logged) |
+//! | [`max_in_flight`](ServiceBuilder::max_in_flight): invocations handled at once, from connection (or NATS message) to answer written | 256 | newcomers wait up to [`admission_wait`](ServiceBuilder::admission_wait) (1 s), then are refused: the connection is closed, a NATS client gets an empty answer |
+//! | [`grace_period`](ServiceBuilder::grace_period): how long [`Service::stop`] lets calls in flight finish | 10 s | what is left is cut off |
+//!
+//! Memory for parameters is at most `max_in_flight x max_invocation_bytes` (4 GiB with the defaults): lower
+//! either for a smaller bound. Parameters must be complete when they arrive (nothing may follow them), and a client
+//! is told only a guest's own error text: other failures (traps, deadlines, limits) reach it as their kind alone,
+//! with the details in the host's log.
+//!
+//! # Stopping
+//!
 //! [`Service::stop`] stops gracefully: no new invocations are taken, and it returns once every invocation already
-//! received has been answered and its answer written out (over NATS: handed to the server). Dropping a
-//! [`Service`] stops taking invocations without waiting; on the service's own runtime, that cuts off the calls in
-//! flight.
+//! received has been answered and its answer written out (over NATS: handed to the server), or once the grace period
+//! has passed, cutting off what is left. [`Service::stop_now`] cuts off at once. Dropping a [`Service`] stops taking
+//! invocations without waiting; on the service's own runtime, that cuts off the calls in flight.
 
 use std::collections::HashMap;
-use std::sync::Arc;
-use std::time::Duration;
+use std::fmt;
+use std::sync::{Arc, LazyLock};
+use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use tokio::net::{TcpListener, UnixListener};
 use tokio::runtime::Handle;
 use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use wapc::WapcHost;
 use wrpc_transport::Serve;
 
 use crate::address::Address;
 use crate::error::{ConfigError, one_line};
+use crate::framing::{Paths, ServedFunctions};
 use crate::runtime::BridgeRuntime;
-use crate::transcode::{NameCase, Options};
+use crate::transcode::{self, NameCase, Options};
 use crate::transport::NatsOptions;
-use crate::wit::{Function, Interface};
+use crate::wit::{Function, Interface, Type};
 
+mod admission;
 mod invocation;
+mod limits;
 mod listen;
+mod workers;
 
+use admission::Admission;
+use limits::Limits;
+pub use limits::{DEFAULT_ADMISSION_WAIT, DEFAULT_GRACE_PERIOD, DEFAULT_MAX_IN_FLIGHT, DEFAULT_PARAMS_TIMEOUT};
 use listen::{Listen, SocketServer};
+use workers::Workers;
 
-/// How long [`Service::stop`] waits for its last answers to reach the NATS server. It takes this long only while
-/// the connection is down: the answers then wait in async-nats's queue for a reconnection.
-const NATS_FLUSH_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long [`Service::stop`] waits, after cutting off what is left, for the cut-off tasks to end.
+const CUT_OFF_WAIT: Duration = Duration::from_millis(250);
 
 /// Configures a [`Service`].
 ///
@@ -70,6 +103,7 @@ pub struct ServiceBuilder {
     names: NameCase,
     nats: NatsOptions,
     runtime: Option<Handle>,
+    limits: Limits,
 }
 
 /// A set of functions to serve.
@@ -83,9 +117,48 @@ struct Served {
     instance: String,
     function: String,
     operation: String,
-    /// `None` for opaque functions.
-    signature: Option<Function>,
+    shape: Shape,
     options: Options,
+}
+
+/// How a served function's values are carried.
+enum Shape {
+    /// `func(payload: list<u8>) -> result<list<u8>, string>`: bytes pass through.
+    Opaque,
+    /// Transcoded between the function's WIT types and msgpack.
+    Typed(Function),
+}
+
+/// The opaque function type.
+static OPAQUE: LazyLock<Function> = LazyLock::new(|| transcode::opaque::signature("opaque"));
+
+impl Served {
+    /// The types of the function's parameters.
+    fn params(&self) -> &[(String, Type)] {
+        match &self.shape {
+            Shape::Opaque => &OPAQUE.params,
+            Shape::Typed(function) => &function.params,
+        }
+    }
+
+    /// The guest's payload for the complete parameters `wire`: their bytes for an opaque function, their msgpack
+    /// for a typed one.
+    fn payload(&self, wire: Vec<u8>) -> anyhow::Result<Bytes> {
+        Ok(match &self.shape {
+            Shape::Opaque => {
+                let (end, payload) = transcode::opaque::decode_params(&wire)?;
+                let start = end.saturating_sub(payload.len());
+                Bytes::from(wire).slice(start..end)
+            }
+            Shape::Typed(function) => Bytes::from(transcode::decode_params(function, &wire, &self.options)?.1),
+        })
+    }
+}
+
+impl fmt::Display for Served {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}#{}", self.instance, self.function)
+    }
 }
 
 impl ServiceBuilder {
@@ -98,6 +171,7 @@ impl ServiceBuilder {
             names: NameCase::Kebab,
             nats: NatsOptions::default(),
             runtime: None,
+            limits: Limits::default(),
         }
     }
 
@@ -142,6 +216,42 @@ impl ServiceBuilder {
         self
     }
 
+    /// The most data bytes one invocation's parameters may take on the wire, and the most bytes a transcoding
+    /// writes either way: [`DEFAULT_MAX_INVOCATION_BYTES`](crate::framing::DEFAULT_MAX_INVOCATION_BYTES) (16 MiB)
+    /// by default.
+    pub fn max_invocation_bytes(mut self, bytes: usize) -> Self {
+        self.limits.max_invocation_bytes = bytes;
+        self
+    }
+
+    /// How long a client has, from its invocation header, to send all the parameters
+    /// ([`DEFAULT_PARAMS_TIMEOUT`] by default).
+    pub fn params_timeout(mut self, timeout: Duration) -> Self {
+        self.limits.params_timeout = timeout;
+        self
+    }
+
+    /// How many invocations are handled at once ([`DEFAULT_MAX_IN_FLIGHT`] by default, at least one); each holds
+    /// its place until its answer is written out.
+    pub fn max_in_flight(mut self, invocations: usize) -> Self {
+        self.limits.max_in_flight = invocations.max(1);
+        self
+    }
+
+    /// How long a newcomer waits for a place among the invocations in flight before it is refused
+    /// ([`DEFAULT_ADMISSION_WAIT`] by default).
+    pub fn admission_wait(mut self, wait: Duration) -> Self {
+        self.limits.admission_wait = wait;
+        self
+    }
+
+    /// How long [`Service::stop`] lets the calls in flight finish before it cuts off what is left
+    /// ([`DEFAULT_GRACE_PERIOD`] by default).
+    pub fn grace_period(mut self, grace: Duration) -> Self {
+        self.limits.grace_period = grace;
+        self
+    }
+
     /// Starts serving at `address` (`tcp://127.0.0.1:0` picks a free port: see [`Service::address`]).
     ///
     /// # Errors
@@ -151,7 +261,7 @@ impl ServiceBuilder {
             Some(handle) => BridgeRuntime::handed(handle),
             None => BridgeRuntime::own()?,
         };
-        let options = Options { names: self.names };
+        let options = Options { names: self.names, max_output_bytes: self.limits.max_invocation_bytes };
         let served: Vec<Arc<Served>> = self
             .exports
             .into_iter()
@@ -162,7 +272,7 @@ impl ServiceBuilder {
                         instance: instance.clone(),
                         function: operation.clone(),
                         operation,
-                        signature: None,
+                        shape: Shape::Opaque,
                         options,
                     })
                     .collect::<Vec<_>>(),
@@ -173,7 +283,7 @@ impl ServiceBuilder {
                         instance: interface.id.clone(),
                         operation: self.aliases.get(&function.name).cloned().unwrap_or_else(|| function.name.clone()),
                         function: function.name.clone(),
-                        signature: Some(function),
+                        shape: Shape::Typed(function),
                         options,
                     })
                     .collect(),
@@ -181,8 +291,17 @@ impl ServiceBuilder {
             .map(Arc::new)
             .collect();
         let (stop, stopped) = watch::channel(false);
-        let tracker = TaskTracker::new();
-        let start = Start { host: self.host, served, stopped, tracker: tracker.clone() };
+        let shared = Arc::new(Shared {
+            host: self.host,
+            limits: self.limits,
+            decoders: Workers::per_core(),
+            // One instance runs one call at a time: more threads would only wait for it.
+            guest: Workers::new(1),
+            stopped,
+            cut: CancellationToken::new(),
+            tracker: TaskTracker::new(),
+        });
+        let start = Start { shared: Arc::clone(&shared), served };
         let connect_error = |message: String| ConfigError::Connect {
             target: "service".to_owned(),
             address: address.to_string(),
@@ -203,15 +322,22 @@ impl ServiceBuilder {
                     Ok(address.clone())
                 }
                 Address::Nats(url) => {
-                    let connection = self.nats.connect(url).await.map_err(|e| connect_error(one_line(&e)))?;
+                    // async-nats buffers this many messages per subscription for a slow reader: as many as there
+                    // may be invocations in flight, rather than its default of 65,536.
+                    let capacity = self.limits.max_in_flight;
+                    let connection = self
+                        .nats
+                        .connect_with_capacity(url, capacity)
+                        .await
+                        .map_err(|e| connect_error(one_line(&e)))?;
                     nats = Some(connection.clone());
                     let client = self.nats.wrpc_client(connection).await.map_err(|e| connect_error(one_line(&e)))?;
-                    start.on(Arc::new(client)).await.map_err(|e| connect_error(one_line(&e)))?;
+                    start.on_nats(client).await.map_err(|e| connect_error(one_line(&e)))?;
                     Ok(address.clone())
                 }
             }
         })??;
-        Ok(Service { address: local, stop, tracker, nats, runtime })
+        Ok(Service { address: local, stop, shared, nats, runtime })
     }
 }
 
@@ -220,7 +346,7 @@ impl ServiceBuilder {
 pub struct Service {
     address: Address,
     stop: watch::Sender<bool>,
-    tracker: TaskTracker,
+    shared: Arc<Shared>,
     /// The NATS connection, flushed by [`Service::stop`]: wrpc-transport-nats hands answers to the connection's
     /// queue, and a runtime shut down before the queue is written out loses them.
     nats: Option<async_nats::Client>,
@@ -235,21 +361,40 @@ impl Service {
     }
 
     /// Stops gracefully: takes no new invocations, and returns once every invocation already received has been
-    /// answered and its answer written out (over NATS: handed to the server, waiting at most five seconds for a
-    /// connection that is down).
+    /// answered and its answer written out (over NATS: handed to the server), or once the [grace
+    /// period](ServiceBuilder::grace_period) has passed, cutting off the calls and answers still in flight.
     ///
-    /// This waits for the guest calls in flight however long they take; bound them with the engine's deadline
-    /// or fuel limit.
+    /// A guest call already running on its thread is not interrupted: it ends by the engine's deadline or fuel
+    /// limit, and its answer is dropped.
     pub fn stop(self) {
+        self.shut_down(self.shared.limits.grace_period);
+    }
+
+    /// Stops at once: takes no new invocations and cuts off those in flight.
+    pub fn stop_now(self) {
+        self.shut_down(Duration::ZERO);
+    }
+
+    fn shut_down(&self, grace: Duration) {
         let _ = self.stop.send(true);
-        self.tracker.close();
-        let (tracker, nats) = (self.tracker.clone(), self.nats.clone());
+        let shared = &self.shared;
+        shared.tracker.close();
+        let deadline = Instant::now() + grace;
+        let nats = self.nats.clone();
         let _ = self.runtime.block_on(async move {
-            tracker.wait().await;
+            if tokio::time::timeout(grace, shared.tracker.wait()).await.is_err() {
+                log::warn!(
+                    "wrpc-bridge: cut off {} invocations still in flight after the grace period of {grace:?}",
+                    shared.tracker.len()
+                );
+                shared.cut.cancel();
+                let _ = tokio::time::timeout(CUT_OFF_WAIT, shared.tracker.wait()).await;
+            }
             if let Some(nats) = nats {
-                let failure = match tokio::time::timeout(NATS_FLUSH_TIMEOUT, nats.flush()).await {
+                let left = deadline.saturating_duration_since(Instant::now()).max(CUT_OFF_WAIT);
+                let failure = match tokio::time::timeout(left, nats.flush()).await {
                     Ok(flushed) => flushed.err().map(|error| error.to_string()),
-                    Err(_) => Some(format!("the connection was down for {NATS_FLUSH_TIMEOUT:?}")),
+                    Err(_) => Some(format!("the connection was down for {left:?}")),
                 };
                 if let Some(failure) = failure {
                     log::warn!("wrpc-bridge: the last answers may not have reached the NATS server: {failure}");
@@ -262,51 +407,74 @@ impl Service {
 impl Drop for Service {
     fn drop(&mut self) {
         let _ = self.stop.send(true);
-        self.tracker.close();
+        self.shared.tracker.close();
     }
 }
 
-impl std::fmt::Debug for Service {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Debug for Service {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Service").field("address", &self.address).finish_non_exhaustive()
     }
 }
 
-/// What the serving tasks share.
-struct Start {
+/// What every invocation of a service shares.
+struct Shared {
     host: Arc<WapcHost>,
-    served: Vec<Arc<Served>>,
+    limits: Limits,
+    /// Threads for decoding large parameters.
+    decoders: Workers,
+    /// Threads for calling the guest.
+    guest: Workers,
+    /// Set when the service stops taking invocations.
     stopped: watch::Receiver<bool>,
+    /// Cancelled when the service cuts off what is still in flight.
+    cut: CancellationToken,
+    /// Every task of the service, and every connection's outgoing half.
     tracker: TaskTracker,
+}
+
+/// A service about to start.
+struct Start {
+    shared: Arc<Shared>,
+    served: Vec<Arc<Served>>,
 }
 
 impl Start {
     /// Serves on a TCP or Unix socket listener, through wRPC's connection server.
     async fn on_socket<L: Listen>(self, listener: L) -> anyhow::Result<()> {
         let server = Arc::new(SocketServer::<L>::default());
-        let (stopped, tracker) = (self.stopped.clone(), self.tracker.clone());
-        self.on(Arc::clone(&server)).await?;
+        let functions = self.served.iter().fold(ServedFunctions::default(), |functions, served| {
+            functions.with(&served.instance, &served.function, Paths::root_only())
+        });
+        let admission = Admission::new(self.shared.limits.max_in_flight, self.shared.limits.admission_wait);
+        let shared = Arc::clone(&self.shared);
+        self.on(Arc::clone(&server), None).await?;
         // Started after every function is registered, so no invocation finds its function missing.
-        tokio::spawn(listen::accept_loop(listener, server, stopped, tracker));
+        tokio::spawn(listen::accept_loop(listener, server, Arc::new(functions), admission, shared));
         Ok(())
     }
 
+    /// Serves over NATS: each invocation takes its own place among those in flight.
+    async fn on_nats(self, client: wrpc_transport_nats::Client) -> anyhow::Result<()> {
+        let admission = Admission::new(self.shared.limits.max_in_flight, self.shared.limits.admission_wait);
+        self.on(Arc::new(client), Some(admission)).await
+    }
+
     /// Registers every served function with `server` and handles their invocations.
-    async fn on<S>(self, server: Arc<S>) -> anyhow::Result<()>
+    async fn on<S>(self, server: Arc<S>, admission: Option<Admission>) -> anyhow::Result<()>
     where
         S: Serve + Send + Sync + 'static,
     {
         for served in &self.served {
-            let invocations =
-                server.serve(&served.instance, &served.function, Vec::<Box<[Option<usize>]>>::new()).await?;
+            let paths = Paths::root_only();
+            let invocations = server.serve(&served.instance, &served.function, paths.subscribed().to_vec()).await?;
             let task = invocation::invocation_loop(
                 invocations,
-                Arc::clone(&self.host),
+                Arc::clone(&self.shared),
                 Arc::clone(served),
-                self.stopped.clone(),
-                self.tracker.clone(),
+                admission.clone(),
             );
-            self.tracker.spawn(task);
+            self.shared.tracker.spawn(task);
         }
         Ok(())
     }

@@ -5,7 +5,7 @@ use super::error::TranscodeError;
 use super::msgpack;
 use super::names::{self, NameCase};
 use super::wire::{self, WireReader};
-use super::{canonical_f32, canonical_f64, wraps_some};
+use super::{canonical_f32, canonical_f64, within, wraps_some};
 use crate::wit::Type;
 
 /// Transcodes the wire value at `r` as a `ty` and appends its msgpack to `out`; record field names
@@ -15,6 +15,7 @@ pub(crate) fn value(
     ty: &Type,
     case: NameCase,
     out: &mut Vec<u8>,
+    limit: usize,
 ) -> Result<(), TranscodeError> {
     match ty {
         Type::Bool => msgpack::write_bool(out, r.flag("bool")?),
@@ -46,16 +47,17 @@ pub(crate) fn value(
             }
             msgpack::write_array_len(out, n);
             for i in 0..n {
-                value(r, element, case, out).map_err(|e| e.in_index(i))?;
+                within(out.len(), limit)?;
+                value(r, element, case, out, limit).map_err(|e| e.in_index(i))?;
             }
         }
         Type::Tuple(types) => {
             msgpack::write_array_len(out, types.len());
             for (i, ty) in types.iter().enumerate() {
-                value(r, ty, case, out).map_err(|e| e.in_index(i))?;
+                value(r, ty, case, out, limit).map_err(|e| e.in_index(i))?;
             }
         }
-        Type::Record(fields) => named_values(r, fields, case, out)?,
+        Type::Record(fields) => named_values(r, fields, case, out, limit)?,
         Type::Variant(cases) => {
             let index = r.discriminant(cases.len())?;
             if let Some((name, payload)) = cases.get(index) {
@@ -64,7 +66,7 @@ pub(crate) fn value(
                     Some(ty) => {
                         msgpack::write_map_len(out, 1);
                         msgpack::write_str(out, name);
-                        value(r, ty, case, out).map_err(|e| e.in_field(name))?;
+                        value(r, ty, case, out, limit).map_err(|e| e.in_field(name))?;
                     }
                 }
             }
@@ -94,9 +96,9 @@ pub(crate) fn value(
             } else if wraps_some(some) {
                 msgpack::write_map_len(out, 1);
                 msgpack::write_str(out, "some");
-                value(r, some, case, out).map_err(|e| e.in_field("some"))?;
+                value(r, some, case, out, limit).map_err(|e| e.in_field("some"))?;
             } else {
-                value(r, some, case, out)?;
+                value(r, some, case, out, limit)?;
             }
         }
         Type::Result { ok, err } => {
@@ -104,7 +106,7 @@ pub(crate) fn value(
             msgpack::write_map_len(out, 1);
             msgpack::write_str(out, name);
             match payload {
-                Some(ty) => value(r, ty, case, out).map_err(|e| e.in_field(name))?,
+                Some(ty) => value(r, ty, case, out, limit).map_err(|e| e.in_field(name))?,
                 None => msgpack::write_nil(out),
             }
         }
@@ -119,11 +121,12 @@ pub(crate) fn named_values(
     fields: &[(String, Type)],
     case: NameCase,
     out: &mut Vec<u8>,
+    limit: usize,
 ) -> Result<(), TranscodeError> {
     msgpack::write_map_len(out, fields.len());
     for (name, ty) in fields {
         names::write(out, name, case);
-        value(r, ty, case, out).map_err(|e| e.in_field(name))?;
+        value(r, ty, case, out, limit).map_err(|e| e.in_field(name))?;
     }
     Ok(())
 }

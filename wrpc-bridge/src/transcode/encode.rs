@@ -5,14 +5,14 @@ use super::error::{ErrorKind, TranscodeError};
 use super::msgpack::{self, Reader, Token};
 use super::names;
 use super::wire;
-use super::{canonical_f32, canonical_f64, wraps_some};
+use super::{canonical_f32, canonical_f64, within, wraps_some};
 use crate::wit::Type;
 
 /// Transcodes the whole msgpack `msgpack` as one `ty`; nothing may follow it.
-pub(crate) fn whole_value(msgpack: &[u8], ty: &Type, out: &mut Vec<u8>) -> Result<(), TranscodeError> {
+pub(crate) fn whole_value(msgpack: &[u8], ty: &Type, out: &mut Vec<u8>, limit: usize) -> Result<(), TranscodeError> {
     out.reserve(msgpack.len());
     let mut r = Reader::new(msgpack);
-    value(&mut r, ty, out)?;
+    value(&mut r, ty, out, limit)?;
     finish(&r)
 }
 
@@ -30,7 +30,7 @@ pub(crate) fn count(n: u32) -> usize {
 }
 
 /// Transcodes the msgpack value at `r` as a `ty` and appends its wire encoding to `out`.
-pub(crate) fn value(r: &mut Reader<'_>, ty: &Type, out: &mut Vec<u8>) -> Result<(), TranscodeError> {
+pub(crate) fn value(r: &mut Reader<'_>, ty: &Type, out: &mut Vec<u8>, limit: usize) -> Result<(), TranscodeError> {
     match ty {
         Type::Bool => match r.next()? {
             Token::Bool(b) => out.push(b.into()),
@@ -60,29 +60,29 @@ pub(crate) fn value(r: &mut Reader<'_>, ty: &Type, out: &mut Vec<u8>) -> Result<
             wire::write_len(out, s.len());
             out.extend_from_slice(s.as_bytes());
         }
-        Type::List(element) => list(r, ty, element, out)?,
+        Type::List(element) => list(r, ty, element, out, limit)?,
         Type::Tuple(types) => {
             let n = array_len(r, ty)?;
             if n != types.len() {
                 return Err(TranscodeError::new(ErrorKind::Length { expected: types.len(), found: n }));
             }
             for (i, ty) in types.iter().enumerate() {
-                value(r, ty, out).map_err(|e| e.in_index(i))?;
+                value(r, ty, out, limit).map_err(|e| e.in_index(i))?;
             }
         }
         Type::Record(fields) => match r.next()? {
-            Token::Map(n) => fields_by_name(r, fields, count(n), out)?,
-            Token::Array(n) => fields_in_order(r, fields, count(n), out)?,
+            Token::Map(n) => fields_by_name(r, fields, count(n), out, limit)?,
+            Token::Array(n) => fields_in_order(r, fields, count(n), out, limit)?,
             token => return Err(mismatch(ty, &token)),
         },
-        Type::Variant(cases) => variant(r, ty, cases, out)?,
+        Type::Variant(cases) => variant(r, ty, cases, out, limit)?,
         Type::Enum(cases) => match r.next()? {
             Token::Str(name) => wire::write_uleb(out, case_index(cases.iter(), name)? as u64),
             token => return Err(mismatch(ty, &token)),
         },
         Type::Flags(flags) => self::flags(r, ty, flags, out)?,
-        Type::Option(some) => option(r, ty, some, out)?,
-        Type::Result { ok, err } => result(r, ty, ok.as_deref(), err.as_deref(), out)?,
+        Type::Option(some) => option(r, ty, some, out, limit)?,
+        Type::Result { ok, err } => result(r, ty, ok.as_deref(), err.as_deref(), out, limit)?,
     }
     Ok(())
 }
@@ -93,12 +93,13 @@ pub(crate) fn fields_in_order(
     fields: &[(String, Type)],
     n: usize,
     out: &mut Vec<u8>,
+    limit: usize,
 ) -> Result<(), TranscodeError> {
     if n != fields.len() {
         return Err(TranscodeError::new(ErrorKind::Length { expected: fields.len(), found: n }));
     }
     for (name, ty) in fields {
-        value(r, ty, out).map_err(|e| e.in_field(name))?;
+        value(r, ty, out, limit).map_err(|e| e.in_field(name))?;
     }
     Ok(())
 }
@@ -111,16 +112,17 @@ pub(crate) fn fields_by_name(
     fields: &[(String, Type)],
     n: usize,
     out: &mut Vec<u8>,
+    limit: usize,
 ) -> Result<(), TranscodeError> {
     let mut done = 0;
     for entry in 0..n {
         let key = key(r)?;
         match fields.get(done) {
             Some((name, ty)) if names::matches(name, key) => {
-                value(r, ty, out).map_err(|e| e.in_field(name))?;
+                value(r, ty, out, limit).map_err(|e| e.in_field(name))?;
                 done += 1;
             }
-            _ => return fields_out_of_order(r, fields, done, key, n - entry, out),
+            _ => return fields_out_of_order(r, fields, done, key, n - entry, out, limit),
         }
     }
     for (name, ty) in fields.get(done..).unwrap_or_default() {
@@ -138,6 +140,7 @@ fn fields_out_of_order<'a>(
     first_key: &[u8],
     entries: usize,
     out: &mut Vec<u8>,
+    limit: usize,
 ) -> Result<(), TranscodeError> {
     let (written, rest) = fields.split_at(done.min(fields.len()));
     let mut values: Vec<Option<Reader<'a>>> = vec![None; rest.len()];
@@ -163,7 +166,7 @@ fn fields_out_of_order<'a>(
     }
     for ((name, ty), at) in rest.iter().zip(values) {
         match at {
-            Some(mut at) => value(&mut at, ty, out).map_err(|e| e.in_field(name))?,
+            Some(mut at) => value(&mut at, ty, out, limit).map_err(|e| e.in_field(name))?,
             None => missing(name, ty, out)?,
         }
     }
@@ -181,7 +184,7 @@ fn missing(name: &str, ty: &Type, out: &mut Vec<u8>) -> Result<(), TranscodeErro
     }
 }
 
-fn list(r: &mut Reader<'_>, ty: &Type, element: &Type, out: &mut Vec<u8>) -> Result<(), TranscodeError> {
+fn list(r: &mut Reader<'_>, ty: &Type, element: &Type, out: &mut Vec<u8>, limit: usize) -> Result<(), TranscodeError> {
     match (r.next()?, element) {
         (Token::Bin(bytes), Type::U8) => {
             wire::write_len(out, bytes.len());
@@ -193,7 +196,8 @@ fn list(r: &mut Reader<'_>, ty: &Type, element: &Type, out: &mut Vec<u8>) -> Res
             // Every element takes at least one msgpack byte: never reserve more than is there.
             out.reserve(n.min(r.remaining()));
             for i in 0..n {
-                value(r, element, out).map_err(|e| e.in_index(i))?;
+                within(out.len(), limit)?;
+                value(r, element, out, limit).map_err(|e| e.in_index(i))?;
             }
         }
         (token, _) => return Err(mismatch(ty, &token)),
@@ -206,6 +210,7 @@ fn variant(
     ty: &Type,
     cases: &[(String, Option<Type>)],
     out: &mut Vec<u8>,
+    limit: usize,
 ) -> Result<(), TranscodeError> {
     let names = cases.iter().map(|(name, _)| name);
     match r.next()? {
@@ -220,7 +225,7 @@ fn variant(
             let index = case_index(names, key(r)?)?;
             wire::write_uleb(out, index as u64);
             if let Some((name, payload)) = cases.get(index) {
-                payload_value(r, payload.as_ref(), out).map_err(|e| e.in_field(name))?;
+                payload_value(r, payload.as_ref(), out, limit).map_err(|e| e.in_field(name))?;
             }
         }
         token => return Err(mismatch(ty, &token)),
@@ -229,9 +234,14 @@ fn variant(
 }
 
 /// A case's payload, or nil for a case without one.
-fn payload_value(r: &mut Reader<'_>, payload: Option<&Type>, out: &mut Vec<u8>) -> Result<(), TranscodeError> {
+fn payload_value(
+    r: &mut Reader<'_>,
+    payload: Option<&Type>,
+    out: &mut Vec<u8>,
+    limit: usize,
+) -> Result<(), TranscodeError> {
     match payload {
-        Some(ty) => value(r, ty, out),
+        Some(ty) => value(r, ty, out, limit),
         None => match r.next()? {
             Token::Nil => Ok(()),
             token => Err(mismatch("nil (the case has no payload)", &token)),
@@ -260,18 +270,18 @@ fn flags(r: &mut Reader<'_>, ty: &Type, flags: &[String], out: &mut Vec<u8>) -> 
 
 /// `option<T>`: nil is none, any other value is some; when `T` is itself an option, some is
 /// written `{"some": value}`.
-fn option(r: &mut Reader<'_>, ty: &Type, some: &Type, out: &mut Vec<u8>) -> Result<(), TranscodeError> {
+fn option(r: &mut Reader<'_>, ty: &Type, some: &Type, out: &mut Vec<u8>, limit: usize) -> Result<(), TranscodeError> {
     if r.take_nil() {
         out.push(0);
         return Ok(());
     }
     out.push(1);
     if !wraps_some(some) {
-        return value(r, some, out);
+        return value(r, some, out, limit);
     }
     match r.next()? {
         Token::Map(1) => match key(r)? {
-            b"some" => value(r, some, out).map_err(|e| e.in_field("some")),
+            b"some" => value(r, some, out, limit).map_err(|e| e.in_field("some")),
             other => Err(TranscodeError::new(ErrorKind::UnknownCase(String::from_utf8_lossy(other).into_owned()))),
         },
         token => Err(mismatch(format_args!("nil or {{\"some\": value}} for {ty}"), &token)),
@@ -286,6 +296,7 @@ fn result(
     ok: Option<&Type>,
     err: Option<&Type>,
     out: &mut Vec<u8>,
+    limit: usize,
 ) -> Result<(), TranscodeError> {
     let arm = |name: &[u8]| match name {
         b"ok" => Ok((0, "ok", ok)),
@@ -296,7 +307,7 @@ fn result(
         Token::Map(1) => {
             let (tag, name, payload) = arm(key(r)?)?;
             out.push(tag);
-            payload_value(r, payload, out).map_err(|e| e.in_field(name))
+            payload_value(r, payload, out, limit).map_err(|e| e.in_field(name))
         }
         Token::Str(name) => match arm(name)? {
             (tag, _, None) => {

@@ -42,6 +42,11 @@ pub enum ErrorKind {
     MalformedWire(String),
     /// The guest failed, and the function's results have no `err` case that can carry its text.
     ErrorNotCarried(String),
+    /// The value takes more bytes than the cap: its own, or what it transcodes to.
+    TooLarge {
+        /// The cap, in bytes.
+        limit: usize,
+    },
 }
 
 impl fmt::Display for ErrorKind {
@@ -61,6 +66,7 @@ impl fmt::Display for ErrorKind {
             Self::MalformedMsgpack(what) => write!(f, "malformed msgpack: {what}"),
             Self::TrailingBytes(n) => write!(f, "{n} bytes follow the msgpack value"),
             Self::MalformedWire(what) => write!(f, "malformed wRPC value: {what}"),
+            Self::TooLarge { limit } => write!(f, "the value takes more than the cap of {limit} bytes"),
             Self::ErrorNotCarried(text) => {
                 write!(f, "the guest failed ({text}), but the function has no `result<_, string>` to carry the error")
             }

@@ -4,7 +4,7 @@
 use super::error::TranscodeError;
 use super::msgpack::{Reader, Token};
 use super::wire::WireReader;
-use super::{Options, Outcome, decode, encode, msgpack, wave};
+use super::{Options, Outcome, decode, encode, msgpack, wave, within};
 use crate::wit::{Function, Type};
 
 /// Transcodes the guest's msgpack `msgpack` into the wire encoding of `function`'s parameters,
@@ -12,7 +12,7 @@ use crate::wit::{Function, Type};
 ///
 /// No parameters: nil, empty input, `[]` or `{}`. One: the bare value. More: an array in order,
 /// or a map by parameter name (left-out `option` parameters are `none`). Input accepts every
-/// [`NameCase`](super::NameCase), so `_options` does not change it.
+/// [`NameCase`](super::NameCase); `out` may hold at most `options.max_output_bytes` in all.
 ///
 /// # Errors
 ///
@@ -21,19 +21,21 @@ use crate::wit::{Function, Type};
 pub fn encode_params(
     function: &Function,
     msgpack: &[u8],
-    _options: &Options,
+    options: &Options,
     out: &mut Vec<u8>,
 ) -> Result<(), TranscodeError> {
     let start = out.len();
     out.reserve(msgpack.len());
-    let encoded = params(function, msgpack, out).map_err(|e| e.in_root("params"));
+    let limit = options.max_output_bytes;
+    let encoded =
+        params(function, msgpack, out, limit).and_then(|()| within(out.len(), limit)).map_err(|e| e.in_root("params"));
     if encoded.is_err() {
         out.truncate(start);
     }
     encoded
 }
 
-fn params(function: &Function, msgpack: &[u8], out: &mut Vec<u8>) -> Result<(), TranscodeError> {
+fn params(function: &Function, msgpack: &[u8], out: &mut Vec<u8>, limit: usize) -> Result<(), TranscodeError> {
     let mut r = Reader::new(msgpack);
     match function.params.as_slice() {
         [] => {
@@ -44,10 +46,10 @@ fn params(function: &Function, msgpack: &[u8], out: &mut Vec<u8>) -> Result<(), 
                 }
             }
         }
-        [(name, ty)] => encode::value(&mut r, ty, out).map_err(|e| e.in_field(name))?,
+        [(name, ty)] => encode::value(&mut r, ty, out, limit).map_err(|e| e.in_field(name))?,
         params => match r.next()? {
-            Token::Array(n) => encode::fields_in_order(&mut r, params, encode::count(n), out)?,
-            Token::Map(n) => encode::fields_by_name(&mut r, params, encode::count(n), out)?,
+            Token::Array(n) => encode::fields_in_order(&mut r, params, encode::count(n), out, limit)?,
+            Token::Map(n) => encode::fields_by_name(&mut r, params, encode::count(n), out, limit)?,
             token => {
                 let expected = format!("an array or a map of the {} parameters", params.len());
                 return Err(TranscodeError::mismatch(expected, token.describe()));
@@ -75,34 +77,38 @@ pub fn decode_results(function: &Function, wire: &[u8], options: &Options) -> Re
 }
 
 fn results(function: &Function, r: &mut WireReader<'_>, options: &Options) -> Result<Outcome, TranscodeError> {
-    let mut out = Vec::with_capacity(r.remaining().saturating_add(16));
+    let (names, limit) = (options.names, options.max_output_bytes);
+    let mut out = Vec::with_capacity(r.remaining().saturating_add(16).min(limit));
     match function.results.as_slice() {
         [] => msgpack::write_nil(&mut out),
         [Type::Result { ok, err }] => {
             if r.flag("result tag").map_err(|e| e.in_index(0))? {
-                let text = error_text(r, err.as_deref()).map_err(|e| e.in_field("err").in_index(0))?;
+                let text = error_text(r, err.as_deref(), limit).map_err(|e| e.in_field("err").in_index(0))?;
                 return Ok(Outcome::Err(text));
             }
             match ok {
-                Some(ty) => decode::value(r, ty, options.names, &mut out).map_err(|e| e.in_field("ok").in_index(0))?,
+                Some(ty) => {
+                    decode::value(r, ty, names, &mut out, limit).map_err(|e| e.in_field("ok").in_index(0))?;
+                }
                 None => msgpack::write_nil(&mut out),
             }
         }
-        [ty] => decode::value(r, ty, options.names, &mut out).map_err(|e| e.in_index(0))?,
+        [ty] => decode::value(r, ty, names, &mut out, limit).map_err(|e| e.in_index(0))?,
         types => {
             msgpack::write_array_len(&mut out, types.len());
             for (i, ty) in types.iter().enumerate() {
-                decode::value(r, ty, options.names, &mut out).map_err(|e| e.in_index(i))?;
+                decode::value(r, ty, names, &mut out, limit).map_err(|e| e.in_index(i))?;
             }
         }
     }
+    within(out.len(), limit)?;
     Ok(Outcome::Ok(out))
 }
 
-fn error_text(r: &mut WireReader<'_>, err: Option<&Type>) -> Result<String, TranscodeError> {
+fn error_text(r: &mut WireReader<'_>, err: Option<&Type>, limit: usize) -> Result<String, TranscodeError> {
     match err {
         Some(Type::String) => Ok(r.string()?.to_owned()),
-        Some(ty) => wave::to_text(r, ty),
+        Some(ty) => wave::to_text(r, ty, limit),
         None => Ok("err".to_owned()),
     }
 }

@@ -33,21 +33,37 @@ mod msgpack;
 mod names;
 pub mod opaque;
 mod reverse;
+mod scan;
 mod wave;
-mod wire;
+pub(crate) mod wire;
 
 pub use error::{ErrorKind, TranscodeError};
 pub use forward::{decode_results, encode_params};
 pub use names::NameCase;
 pub use reverse::{decode_params, encode_results};
+pub use scan::ParamsScanner;
 
 use crate::wit::Type;
 
+/// The most bytes one transcoding may write when nothing else is configured: 16 MiB, the cap on an
+/// invocation's bytes on the wire ([`DEFAULT_MAX_INVOCATION_BYTES`](crate::framing::DEFAULT_MAX_INVOCATION_BYTES)).
+pub const DEFAULT_MAX_OUTPUT_BYTES: usize = 16 * 1024 * 1024;
+
 /// Transcoding options.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Options {
     /// How record field names and parameter names are written to msgpack.
     pub names: NameCase,
+    /// The most bytes a transcoding may write, in either direction ([`DEFAULT_MAX_OUTPUT_BYTES`] by default).
+    /// Input can expand: a flags byte on the wire becomes several names in msgpack, and an empty msgpack map one
+    /// byte per `option` field it leaves out; past the cap the transcoding fails with [`ErrorKind::TooLarge`].
+    pub max_output_bytes: usize,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { names: NameCase::default(), max_output_bytes: DEFAULT_MAX_OUTPUT_BYTES }
+    }
 }
 
 /// A component function's results, as the guest sees them.
@@ -63,6 +79,21 @@ pub enum Outcome {
 /// an option, nil alone could not tell `none` from `some(none)`.
 fn wraps_some(some: &Type) -> bool {
     matches!(some, Type::Option(_))
+}
+
+/// Fails once `written` bytes are past `limit`. Checked at every list element, since only lists repeat: between
+/// two checks a transcoding writes at most what one element's type allows.
+fn within(written: usize, limit: usize) -> Result<(), TranscodeError> {
+    if written > limit { Err(TranscodeError::new(ErrorKind::TooLarge { limit })) } else { Ok(()) }
+}
+
+/// The width of an integer type's LEB128 encoding (16, 32 or 64 bits).
+fn int_bits(ty: &Type) -> u32 {
+    match ty {
+        Type::S16 | Type::U16 => 16,
+        Type::S32 | Type::U32 => 32,
+        _ => 64,
+    }
 }
 
 /// NaNs are canonicalised, as wasm-wave and the component model's deterministic profile do.

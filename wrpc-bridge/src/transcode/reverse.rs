@@ -4,7 +4,7 @@
 use super::error::{ErrorKind, TranscodeError};
 use super::msgpack::{Reader, Token};
 use super::wire::{self, WireReader};
-use super::{Options, decode, encode, msgpack};
+use super::{Options, decode, encode, msgpack, within};
 use crate::wit::{Function, Type};
 
 /// Transcodes `function`'s parameters from the wire bytes `wire` into the guest's msgpack
@@ -18,16 +18,18 @@ use crate::wit::{Function, Type};
 /// [`TranscodeError::is_incomplete`] when `wire` ends before the parameters do: read more and
 /// retry. Otherwise a [`TranscodeError`] for malformed bytes, with the path (`params.key`).
 pub fn decode_params(function: &Function, wire: &[u8], options: &Options) -> Result<(usize, Vec<u8>), TranscodeError> {
+    let (names, limit) = (options.names, options.max_output_bytes);
     let mut r = WireReader::new(wire);
-    let mut out = Vec::with_capacity(wire.len().saturating_add(16));
+    let mut out = Vec::with_capacity(wire.len().saturating_add(16).min(limit));
     match function.params.as_slice() {
         [] => {
             msgpack::write_nil(&mut out);
             Ok(())
         }
-        [(name, ty)] => decode::value(&mut r, ty, options.names, &mut out).map_err(|e| e.in_field(name)),
-        params => decode::named_values(&mut r, params, options.names, &mut out),
+        [(name, ty)] => decode::value(&mut r, ty, names, &mut out, limit).map_err(|e| e.in_field(name)),
+        params => decode::named_values(&mut r, params, names, &mut out, limit),
     }
+    .and_then(|()| within(out.len(), limit))
     .map_err(|e| e.in_root("params"))?;
     Ok((r.position(), out))
 }
@@ -49,23 +51,31 @@ pub fn decode_params(function: &Function, wire: &[u8], options: &Options) -> Res
 pub fn encode_results(
     function: &Function,
     response: Result<&[u8], &str>,
-    _options: &Options,
+    options: &Options,
     out: &mut Vec<u8>,
 ) -> Result<(), TranscodeError> {
     let start = out.len();
-    let encoded = results(function, response, out).map_err(|e| e.in_root("results"));
+    let limit = options.max_output_bytes;
+    let encoded = results(function, response, out, limit)
+        .and_then(|()| within(out.len(), limit))
+        .map_err(|e| e.in_root("results"));
     if encoded.is_err() {
         out.truncate(start);
     }
     encoded
 }
 
-fn results(function: &Function, response: Result<&[u8], &str>, out: &mut Vec<u8>) -> Result<(), TranscodeError> {
+fn results(
+    function: &Function,
+    response: Result<&[u8], &str>,
+    out: &mut Vec<u8>,
+    limit: usize,
+) -> Result<(), TranscodeError> {
     match (function.results.as_slice(), response) {
         ([Type::Result { ok, .. }], Ok(msgpack)) => {
             out.push(0);
             if let Some(ty) = ok {
-                encode::whole_value(msgpack, ty, out).map_err(|e| e.in_field("ok").in_index(0))?;
+                encode::whole_value(msgpack, ty, out, limit).map_err(|e| e.in_field("ok").in_index(0))?;
             }
         }
         ([Type::Result { err, .. }], Err(text)) => match err.as_deref() {
@@ -79,14 +89,14 @@ fn results(function: &Function, response: Result<&[u8], &str>, out: &mut Vec<u8>
         },
         (_, Err(text)) => return Err(not_carried(text)),
         ([], Ok(_)) => {}
-        ([ty], Ok(msgpack)) => encode::whole_value(msgpack, ty, out).map_err(|e| e.in_index(0))?,
+        ([ty], Ok(msgpack)) => encode::whole_value(msgpack, ty, out, limit).map_err(|e| e.in_index(0))?,
         (types, Ok(msgpack)) => {
             out.reserve(msgpack.len());
             let mut r = Reader::new(msgpack);
             match r.next()? {
                 Token::Array(n) if encode::count(n) == types.len() => {
                     for (i, ty) in types.iter().enumerate() {
-                        encode::value(&mut r, ty, out).map_err(|e| e.in_index(i))?;
+                        encode::value(&mut r, ty, out, limit).map_err(|e| e.in_index(i))?;
                     }
                 }
                 Token::Array(n) => {

@@ -249,7 +249,7 @@ fn records_are_maps_or_arrays() {
     assert_eq!(encode_ok(&one(&ty), &M::A(vec![M::S("bob"), M::I(42), M::Nil])), wire);
     assert_eq!(encode_ok(&one(&ty), &M::Map(vec![("age", M::I(42)), ("userName", M::S("bob"))])), wire);
     for (case, name) in [(NameCase::Snake, "user_name"), (NameCase::Camel, "userName")] {
-        let (_, outcome) = decode_results(&one(&ty), &wire, &Options { names: case }).unwrap();
+        let (_, outcome) = decode_results(&one(&ty), &wire, &Options { names: case, ..Options::default() }).unwrap();
         let expected = M::Map(vec![(name, M::S("bob")), ("age", M::I(42)), ("nick", M::Nil)]);
         assert_eq!(outcome, Outcome::Ok(mp(&expected)));
     }
@@ -378,7 +378,7 @@ fn truncated_results_are_incomplete() {
 
 #[test]
 fn params_from_the_wire() {
-    let options = Options { names: NameCase::Camel };
+    let options = Options { names: NameCase::Camel, ..Options::default() };
     assert_eq!(decode_params(&func(&[], &[]), &[1], &options).unwrap(), (0, mp(&M::Nil)));
     assert_eq!(decode_params(&func(&[("key", Type::String)], &[]), b"\x01k", &options).unwrap(), (2, mp(&M::S("k"))));
     let two = func(&[("bucket-name", Type::String), ("delta", Type::S64)], &[]);
@@ -445,4 +445,94 @@ fn opaque_bytes_pass_through() {
     encode_params(&signature, &mp(&M::Bin(b"hey".to_vec())), &Options::default(), &mut typed).unwrap();
     assert_eq!(typed, b"\x03hey");
     assert_eq!(decode_results(&signature, b"\x01\x03bad", &Options::default()).unwrap().1, Outcome::Err("bad".into()));
+}
+
+#[test]
+fn output_is_capped_where_values_expand() {
+    let capped = |max_output_bytes| Options { max_output_bytes, ..Options::default() };
+    // Wire -> msgpack: one byte of flags becomes eight names.
+    let flags = list(Type::Flags((0..8).map(|i| format!("flag-number-{i}")).collect()));
+    let wire = [&[100][..], &[0xff; 100]].concat();
+    let function = func(&[("value", flags.clone())], &[flags]);
+    assert_eq!(decode_params(&function, &wire, &capped(usize::MAX)).unwrap().0, wire.len());
+    let err = decode_params(&function, &wire, &capped(1000)).unwrap_err();
+    assert_eq!(err.to_string(), "at `params.value`: the value takes more than the cap of 1000 bytes");
+    let err = decode_results(&function, &wire, &capped(1000)).unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::TooLarge { limit: 1000 });
+
+    // msgpack -> wire: an empty map is one byte, and one byte per `option` field it leaves out.
+    let sparse = list(Type::Record((0..50).map(|i| (format!("field-{i}"), opt(Type::U8))).collect()));
+    let empties = M::A(vec![M::Map(vec![]); 100]);
+    let function = one(&sparse);
+    let mut out = Vec::new();
+    encode_params(&function, &mp(&empties), &capped(usize::MAX), &mut out).unwrap();
+    assert_eq!(out.len(), 1 + 100 * 50);
+    let mut out = Vec::new();
+    let err = encode_params(&function, &mp(&empties), &capped(1000), &mut out).unwrap_err();
+    assert_eq!(err.to_string(), "at `params.value`: the value takes more than the cap of 1000 bytes");
+    assert!(out.is_empty());
+    let err = encode_results(&function, Ok(&mp(&empties)), &capped(1000), &mut out).unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::TooLarge { limit: 1000 });
+    // A value without lists is checked once it is written.
+    let err = encode_params(&one(&Type::String), &mp(&M::S("twelve bytes")), &capped(12), &mut out).unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::TooLarge { limit: 12 });
+}
+
+/// Parameters of every kind of type, as msgpack.
+fn scanned_params() -> (Function, M) {
+    let ty = Type::Record(vec![
+        ("name".into(), Type::String),
+        ("counts".into(), list(Type::U32)),
+        ("bytes".into(), list(Type::U8)),
+        ("maybe".into(), opt(Type::S64)),
+        ("pair".into(), Type::Tuple(vec![Type::F64, Type::Char])),
+        ("shape".into(), Type::Variant(vec![("dot".into(), None), ("line".into(), Some(Type::F32))])),
+        ("mode".into(), Type::Enum(names(&["on", "off"]))),
+        ("bits".into(), Type::Flags(names(&["a", "b"]))),
+        ("outcome".into(), result(Some(Type::U16), Some(Type::String))),
+    ]);
+    let function = func(&[("first", ty), ("second", Type::Bool)], &[]);
+    let value = M::Map(vec![
+        ("name", M::S("scanner")),
+        ("counts", M::A(vec![M::I(1), M::I(300), M::I(70_000)])),
+        ("bytes", M::Bin(vec![1, 2, 3, 4])),
+        ("maybe", M::I(-5_000_000_000)),
+        ("pair", M::A(vec![M::F64(0.5), M::S("é")])),
+        ("shape", M::Map(vec![("line", M::F32(2.0))])),
+        ("mode", M::S("off")),
+        ("bits", M::A(vec![M::S("b")])),
+        ("outcome", M::Map(vec![("err", M::S("no"))])),
+    ]);
+    (function, M::A(vec![value, M::B(true)]))
+}
+
+#[test]
+fn the_scanner_finds_the_end_of_parameters_arriving_a_byte_at_a_time() {
+    let (function, params) = scanned_params();
+    let wire = encode_ok(&function, &params);
+    let mut scanner = ParamsScanner::new(&function.params, 1024);
+    for end in 0..wire.len() {
+        assert_eq!(scanner.scan(&wire[..end]).unwrap(), None, "complete after {end} of {} bytes", wire.len());
+        assert_eq!(ParamsScanner::new(&function.params, 1024).scan(&wire[..end]).unwrap(), None);
+    }
+    assert_eq!(scanner.scan(&wire).unwrap(), Some(wire.len()));
+    let trailing = [&wire[..], b"more"].concat();
+    assert_eq!(ParamsScanner::new(&function.params, 1024).scan(&trailing).unwrap(), Some(wire.len()));
+    assert_eq!(ParamsScanner::new(&[], 1024).scan(&[]).unwrap(), Some(0));
+}
+
+#[test]
+fn the_scanner_refuses_what_cannot_be_the_parameters() {
+    let (function, _) = scanned_params();
+    // An option tag of 2 in `maybe`, after `name`, `counts` and `bytes`.
+    let bad_tag = [&[1, b'x', 0, 0][..], &[2]].concat();
+    let err = ParamsScanner::new(&function.params, 1024).scan(&bad_tag).unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::MalformedWire("invalid option tag byte 2".into()));
+    // Lengths and counts beyond the cap are refused before their bytes arrive.
+    let long_string = [0xff, 0xff, 0xff, 0xff, 0x0f];
+    let err = ParamsScanner::new(&function.params, 1 << 20).scan(&long_string).unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::TooLarge { limit: 1 << 20 });
+    let many = [0, 0x81, 0x08];
+    let err = ParamsScanner::new(&function.params, 1000).scan(&many).unwrap_err();
+    assert_eq!(err.kind(), &ErrorKind::TooLarge { limit: 1000 });
 }

@@ -6,17 +6,18 @@ use std::fmt::Write as _;
 
 use super::error::TranscodeError;
 use super::wire::{self, WireReader};
-use super::{canonical_f32, canonical_f64};
+use super::{canonical_f32, canonical_f64, int_bits, within};
 use crate::wit::Type;
 
-/// Reads a `ty` at `r` and renders it as WAVE text.
-pub(crate) fn to_text(r: &mut WireReader<'_>, ty: &Type) -> Result<String, TranscodeError> {
+/// Reads a `ty` at `r` and renders it as WAVE text of at most `limit` bytes.
+pub(crate) fn to_text(r: &mut WireReader<'_>, ty: &Type, limit: usize) -> Result<String, TranscodeError> {
     let mut text = String::new();
-    value(r, ty, &mut text)?;
+    value(r, ty, &mut text, limit)?;
+    within(text.len(), limit)?;
     Ok(text)
 }
 
-fn value(r: &mut WireReader<'_>, ty: &Type, out: &mut String) -> Result<(), TranscodeError> {
+fn value(r: &mut WireReader<'_>, ty: &Type, out: &mut String, limit: usize) -> Result<(), TranscodeError> {
     match ty {
         Type::Bool => out.push_str(if r.flag("bool")? { "true" } else { "false" }),
         Type::S8 => display(out, i8::from_le_bytes(r.array()?)),
@@ -48,8 +49,9 @@ fn value(r: &mut WireReader<'_>, ty: &Type, out: &mut String) -> Result<(), Tran
             }
             out.push('[');
             for i in 0..n {
+                within(out.len(), limit)?;
                 separate(out, i);
-                value(r, element, out).map_err(|e| e.in_index(i))?;
+                value(r, element, out, limit).map_err(|e| e.in_index(i))?;
             }
             out.push(']');
         }
@@ -57,7 +59,7 @@ fn value(r: &mut WireReader<'_>, ty: &Type, out: &mut String) -> Result<(), Tran
             out.push('(');
             for (i, ty) in types.iter().enumerate() {
                 separate(out, i);
-                value(r, ty, out).map_err(|e| e.in_index(i))?;
+                value(r, ty, out, limit).map_err(|e| e.in_index(i))?;
             }
             out.push(')');
         }
@@ -74,8 +76,8 @@ fn value(r: &mut WireReader<'_>, ty: &Type, out: &mut String) -> Result<(), Tran
                 out.push_str(name);
                 out.push_str(": ");
                 match ty {
-                    Type::Option(some) => some_value(r, some, out),
-                    ty => value(r, ty, out),
+                    Type::Option(some) => some_value(r, some, out, limit),
+                    ty => value(r, ty, out, limit),
                 }
                 .map_err(|e| e.in_field(name))?;
             }
@@ -90,7 +92,7 @@ fn value(r: &mut WireReader<'_>, ty: &Type, out: &mut String) -> Result<(), Tran
                 label(out, name);
                 if let Some(ty) = payload {
                     out.push('(');
-                    value(r, ty, out).map_err(|e| e.in_field(name))?;
+                    value(r, ty, out, limit).map_err(|e| e.in_field(name))?;
                     out.push(')');
                 }
             }
@@ -116,7 +118,7 @@ fn value(r: &mut WireReader<'_>, ty: &Type, out: &mut String) -> Result<(), Tran
         }
         Type::Option(some) => {
             if r.flag("option tag")? {
-                some_value(r, some, out)?;
+                some_value(r, some, out, limit)?;
             } else {
                 out.push_str("none");
             }
@@ -126,7 +128,7 @@ fn value(r: &mut WireReader<'_>, ty: &Type, out: &mut String) -> Result<(), Tran
             out.push_str(name);
             if let Some(ty) = payload {
                 out.push('(');
-                value(r, ty, out).map_err(|e| e.in_field(name))?;
+                value(r, ty, out, limit).map_err(|e| e.in_field(name))?;
                 out.push(')');
             }
         }
@@ -135,19 +137,11 @@ fn value(r: &mut WireReader<'_>, ty: &Type, out: &mut String) -> Result<(), Tran
 }
 
 /// `some(value)`, the tag already read.
-fn some_value(r: &mut WireReader<'_>, some: &Type, out: &mut String) -> Result<(), TranscodeError> {
+fn some_value(r: &mut WireReader<'_>, some: &Type, out: &mut String, limit: usize) -> Result<(), TranscodeError> {
     out.push_str("some(");
-    value(r, some, out)?;
+    value(r, some, out, limit)?;
     out.push(')');
     Ok(())
-}
-
-fn int_bits(ty: &Type) -> u32 {
-    match ty {
-        Type::S16 | Type::U16 => 16,
-        Type::S32 | Type::U32 => 32,
-        _ => 64,
-    }
 }
 
 fn display(out: &mut String, v: impl std::fmt::Display) {
@@ -195,7 +189,7 @@ mod tests {
 
     fn text(ty: &Type, wire: &[u8]) -> String {
         let mut r = WireReader::new(wire);
-        let text = to_text(&mut r, ty).unwrap();
+        let text = to_text(&mut r, ty, usize::MAX).unwrap();
         assert_eq!(r.remaining(), 0);
         text
     }

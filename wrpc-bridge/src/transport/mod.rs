@@ -10,8 +10,8 @@ use std::pin::Pin;
 use bytes::Bytes;
 use tokio::io::{AsyncRead, AsyncWrite};
 
-pub use self::nats::{NatsOptions, NatsTransport};
-pub use self::socket::{SocketTransport, TcpTransport, UnixTransport};
+pub use self::nats::{DEFAULT_SUBSCRIPTION_CAPACITY, NatsOptions, NatsTransport};
+pub use self::socket::SocketTransport;
 
 /// The parameters stream of an invocation, already holding the encoded parameters: shut it down to end them.
 pub type ParamsWriter = Pin<Box<dyn AsyncWrite + Send>>;
@@ -22,7 +22,8 @@ pub type ResultsReader = Pin<Box<dyn AsyncRead + Send>>;
 /// A future a [`Transport`] returns.
 pub type TransportFuture<'a, T> = Pin<Box<dyn Future<Output = anyhow::Result<T>> + Send + 'a>>;
 
-/// What a transport may carry beside an invocation (NATS sends it as headers).
+/// What a transport knows of a call beside the invocation: the guest's names (NATS sends them as headers), and
+/// the limits it reads the results within.
 #[derive(Debug, Clone, Copy)]
 pub struct CallContext<'a> {
     /// The guest's binding.
@@ -31,6 +32,8 @@ pub struct CallContext<'a> {
     pub namespace: &'a str,
     /// The guest's operation.
     pub operation: &'a str,
+    /// The most result bytes the bridge takes: a transport may stop reading (and close the connection) past it.
+    pub max_result_bytes: usize,
 }
 
 /// A way to invoke wRPC functions.

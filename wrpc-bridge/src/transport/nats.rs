@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_nats::connection::State;
-use async_nats::{ConnectOptions, HeaderMap};
+use async_nats::{ConnectOptions, HeaderMap, HeaderValue};
 use bytes::Bytes;
 use serde::Deserialize;
 use wrpc_transport::Invoke;
@@ -22,6 +22,11 @@ pub const OPERATION_HEADER: &str = "wapc-operation";
 
 /// The longest wait between two reconnection attempts after a connection drops.
 const MAX_RECONNECT_DELAY: Duration = Duration::from_secs(2);
+
+/// How many messages async-nats buffers per subscription for a slow reader, for the bridge's own connections.
+/// async-nats's default, 65,536 messages of up to `max_payload` (1 MiB by default) each, lets one slow reader
+/// buffer 64 GiB; a peer's results are read as they come, so a few hundred are plenty.
+pub const DEFAULT_SUBSCRIPTION_CAPACITY: usize = 256;
 
 /// How to reach and authenticate to a NATS server, and which subjects to use.
 ///
@@ -58,12 +63,23 @@ pub struct NatsOptions {
 
 impl NatsOptions {
     /// A connection to the NATS server at `url` with these options. It reconnects by itself when the
-    /// connection drops (waiting at most two seconds between attempts).
+    /// connection drops (waiting at most two seconds between attempts), and buffers at most
+    /// [`DEFAULT_SUBSCRIPTION_CAPACITY`] messages per subscription.
     ///
     /// # Errors
     /// An unreadable credentials file, an unreachable server, refused credentials.
     pub async fn connect(&self, url: &str) -> anyhow::Result<async_nats::Client> {
+        self.connect_with_capacity(url, DEFAULT_SUBSCRIPTION_CAPACITY).await
+    }
+
+    /// [`connect`](Self::connect), buffering at most `subscription_capacity` messages per subscription.
+    pub(crate) async fn connect_with_capacity(
+        &self,
+        url: &str,
+        subscription_capacity: usize,
+    ) -> anyhow::Result<async_nats::Client> {
         let mut options = ConnectOptions::new()
+            .subscription_capacity(subscription_capacity.max(1))
             .reconnect_delay_callback(|attempts| {
                 let exponent = u32::try_from(attempts.min(6)).unwrap_or(6);
                 (Duration::from_millis(50) * 2u32.pow(exponent)).min(MAX_RECONNECT_DELAY)
@@ -132,11 +148,18 @@ impl Transport for NatsTransport {
                 anyhow::bail!("the connection to the NATS server is down (reconnecting)");
             }
             let mut headers = HeaderMap::new();
-            headers.insert(BINDING_HEADER, context.binding);
-            headers.insert(NAMESPACE_HEADER, context.namespace);
-            headers.insert(OPERATION_HEADER, context.operation);
+            headers.insert(BINDING_HEADER, header_value("binding", context.binding)?);
+            headers.insert(NAMESPACE_HEADER, header_value("namespace", context.namespace)?);
+            headers.insert(OPERATION_HEADER, header_value("operation", context.operation)?);
             let (params, results) = self.client.invoke(Some(headers), instance, function, params, NO_PATHS).await?;
             Ok((Box::pin(params) as ParamsWriter, Box::pin(results) as ResultsReader))
         })
     }
+}
+
+/// The guest's `name` (binding, namespace or operation) as a header value: async-nats panics on line breaks.
+fn header_value(name: &str, value: &str) -> anyhow::Result<HeaderValue> {
+    value
+        .parse()
+        .map_err(|_| anyhow::anyhow!("the {name} {value:?} cannot be sent as a NATS header: it holds a line break"))
 }

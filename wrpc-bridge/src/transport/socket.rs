@@ -1,54 +1,115 @@
 //! wRPC over TCP or a Unix domain socket: one connection per call, no broker.
+//!
+//! The transport connects itself rather than through wrpc-transport's clients, so that the peer's answer is
+//! read through a [`FrameReader`]: a peer cannot make the bridge allocate for results it has not sent, nor send
+//! more than the call's result cap.
 
+use std::io;
 use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::{Arc, LazyLock};
+use std::task::{Context, Poll, ready};
 
 use bytes::Bytes;
-use wrpc_transport::Invoke;
+use tokio::io::{AsyncRead, ReadBuf};
+use tokio::net::{TcpStream, UnixStream};
 
-use super::{CallContext, NO_PATHS, ParamsWriter, ResultsReader, Transport, TransportFuture};
+use super::{CallContext, ParamsWriter, ResultsReader, Transport, TransportFuture};
+use crate::framing::{FrameReader, Paths, ViolationSlot};
 
-/// Invokes functions of a wRPC server listening on a socket: `C` is wrpc-transport's TCP or Unix client.
+/// Invokes functions of a wRPC server listening on a TCP or Unix socket.
 #[derive(Debug, Clone)]
-pub struct SocketTransport<C> {
-    client: C,
+pub struct SocketTransport {
+    endpoint: Endpoint,
+    /// Names the connections in logs: "to tcp://127.0.0.1:7761".
+    label: Arc<str>,
 }
 
-/// A [`SocketTransport`] over TCP.
-pub type TcpTransport = SocketTransport<wrpc_transport::tcp::Client<String>>;
+#[derive(Debug, Clone)]
+enum Endpoint {
+    Tcp(String),
+    Unix(PathBuf),
+}
 
-/// A [`SocketTransport`] over a Unix domain socket.
-pub type UnixTransport = SocketTransport<wrpc_transport::unix::Client<PathBuf>>;
+/// The result paths of an invocation: only the root, since the bridge carries no streams or futures.
+static RESULT_PATHS: LazyLock<Arc<Paths>> = LazyLock::new(|| Arc::new(Paths::root_only()));
 
-impl TcpTransport {
-    /// A transport to `address` (`host:port`).
+impl SocketTransport {
+    /// A transport to `address` (`host:port`) over TCP.
     #[must_use]
-    pub fn new(address: impl Into<String>) -> Self {
-        SocketTransport { client: wrpc_transport::tcp::Client::from(address.into()) }
+    pub fn tcp(address: impl Into<String>) -> Self {
+        let address = address.into();
+        SocketTransport { label: format!("to tcp://{address}").into(), endpoint: Endpoint::Tcp(address) }
+    }
+
+    /// A transport to the Unix socket at `path`.
+    #[must_use]
+    pub fn unix(path: impl Into<PathBuf>) -> Self {
+        let path = path.into();
+        SocketTransport { label: format!("to unix://{}", path.display()).into(), endpoint: Endpoint::Unix(path) }
+    }
+
+    async fn invoke_on<R, W>(
+        &self,
+        (read, write): (R, W),
+        context: CallContext<'_>,
+        instance: &str,
+        function: &str,
+        params: Bytes,
+    ) -> anyhow::Result<(ParamsWriter, ResultsReader)>
+    where
+        R: AsyncRead + Send + Unpin + 'static,
+        W: tokio::io::AsyncWrite + Send + Unpin + 'static,
+    {
+        let paths = Arc::clone(&RESULT_PATHS);
+        let read = FrameReader::client(read, Arc::clone(&paths), context.max_result_bytes, Arc::clone(&self.label));
+        let violation = read.violation();
+        let (params, results) =
+            wrpc_transport::frame::invoke(write, read, instance, function, params, paths.subscribed()).await?;
+        Ok((Box::pin(params), Box::pin(Results { incoming: results, violation })))
     }
 }
 
-impl UnixTransport {
-    /// A transport to the socket at `path`.
-    #[must_use]
-    pub fn new(path: impl Into<PathBuf>) -> Self {
-        SocketTransport { client: wrpc_transport::unix::Client::from(path.into()) }
-    }
-}
-
-impl<C> Transport for SocketTransport<C>
-where
-    C: Invoke<Context = ()> + std::fmt::Debug + 'static,
-{
+impl Transport for SocketTransport {
     fn invoke<'a>(
         &'a self,
-        _context: CallContext<'a>,
+        context: CallContext<'a>,
         instance: &'a str,
         function: &'a str,
         params: Bytes,
     ) -> TransportFuture<'a, (ParamsWriter, ResultsReader)> {
         Box::pin(async move {
-            let (params, results) = self.client.invoke((), instance, function, params, NO_PATHS).await?;
-            Ok((Box::pin(params) as ParamsWriter, Box::pin(results) as ResultsReader))
+            match &self.endpoint {
+                Endpoint::Tcp(address) => {
+                    let stream = TcpStream::connect(address).await?;
+                    stream.set_nodelay(true)?;
+                    self.invoke_on(stream.into_split(), context, instance, function, params).await
+                }
+                Endpoint::Unix(path) => {
+                    let stream = UnixStream::connect(path).await?;
+                    self.invoke_on(stream.into_split(), context, instance, function, params).await
+                }
+            }
         })
+    }
+}
+
+/// wRPC's results stream, ending with the framing [`Violation`](crate::framing::Violation) that closed the
+/// connection, if one did: wRPC itself reports only the end of the stream.
+struct Results {
+    incoming: wrpc_transport::frame::Incoming,
+    violation: ViolationSlot,
+}
+
+impl AsyncRead for Results {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        let (before, room) = (buf.filled().len(), buf.remaining());
+        ready!(Pin::new(&mut self.incoming).poll_read(cx, buf))?;
+        match self.violation.get() {
+            Some(violation) if room > 0 && buf.filled().len() == before => {
+                Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidData, violation.clone())))
+            }
+            _ => Poll::Ready(Ok(())),
+        }
     }
 }
