@@ -46,6 +46,7 @@ use wapc::errors::{ExecutionLimit, Result};
 use wapc::{WasiParams, WasiStdio, WebAssemblyEngineProvider};
 
 pub mod checks;
+pub mod child;
 pub mod engines;
 pub mod guests;
 
