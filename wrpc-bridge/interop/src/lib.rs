@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod certificates;
+pub mod hostile;
 pub mod nats_server;
 pub mod peers;
 pub mod relay;

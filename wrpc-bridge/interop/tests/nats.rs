@@ -95,6 +95,22 @@ fn invocations_carry_the_guests_binding_namespace_and_operation_as_headers() {
 }
 
 #[test]
+fn a_line_break_in_a_guests_names_is_a_host_error() {
+    let server = NatsServer::start(None);
+    let target = Target::new(&server.url()).unwrap().nats(options("lines"));
+    let bridge = Bridge::builder().target("t", target).deadline(Duration::from_millis(200)).build().unwrap();
+    let host = relay::host(&bridge);
+    // async-nats panics on a header value holding a line break: the call must fail before that, as a host error.
+    let error = relay::call(&host, "t", "legacy:guest/api", "echo\r\ninjected", b"x").unwrap_err();
+    let expected = format!(
+        "Host error: calling `legacy:guest/api#echo\r\ninjected` on `t` ({}) failed: the operation \"echo\\r\\ninjected\" cannot be \
+         sent as a NATS header: it holds a line break",
+        server.url()
+    );
+    assert_eq!(error, expected);
+}
+
+#[test]
 fn user_and_password_are_checked() {
     let with = |password: &str| {
         let mut options = options("auth");

@@ -166,3 +166,67 @@ fn a_silent_connection_does_not_hold_up_others() {
     assert_eq!(echoed, Ok(Bytes::from_static(b"next")));
     service.stop();
 }
+
+#[test]
+fn clients_learn_only_the_kind_of_a_host_side_failure() {
+    // A module whose every call traps: the trap's message and backtrace stay in the host's log.
+    let trapping = wat::parse_str(
+        r#"(module (memory (export "memory") 1)
+             (func (export "__guest_call") (param i32 i32) (result i32) unreachable))"#,
+    )
+    .unwrap();
+    let engine = WasmtimeEngineProviderBuilder::new().module_bytes(&trapping).build().unwrap();
+    let host = Arc::new(WapcHost::new(Box::new(engine), None).unwrap());
+    let service = ServiceBuilder::new(host)
+        .opaque("legacy:guest/api@0.1.0", ["echo"])
+        .serve(&"tcp://127.0.0.1:0".parse::<Address>().unwrap())
+        .unwrap();
+    let Address::Tcp(address) = service.address().clone() else { panic!("not a TCP address") };
+
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let client = wrpc_transport::tcp::Client::from(address);
+    let answer = runtime.block_on(api::echo(&client, (), &Bytes::from_static(b"x"))).unwrap();
+    assert_eq!(answer, Err("the guest trapped".to_owned()));
+    service.stop();
+}
+
+#[test]
+fn stop_now_cuts_off_calls_in_flight() {
+    let service = ServiceBuilder::new(Arc::new(relay::echoing_host(Duration::from_secs(2))))
+        .opaque("legacy:guest/api@0.1.0", ["relay"])
+        .serve(&"tcp://127.0.0.1:0".parse::<Address>().unwrap())
+        .unwrap();
+    let Address::Tcp(address) = service.address().clone() else { panic!("not a TCP address") };
+
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let client = wrpc_transport::tcp::Client::from(address);
+    let in_flight = runtime.spawn(async move { api::relay(&client, (), &Bytes::from_static(b"b\0n\0o\0late")).await });
+    std::thread::sleep(Duration::from_millis(200));
+    let stopping = Instant::now();
+    service.stop_now();
+    assert!(stopping.elapsed() < Duration::from_secs(1), "stop_now waited {:?}", stopping.elapsed());
+    let cut = runtime.block_on(async { tokio::time::timeout(Duration::from_secs(10), in_flight).await });
+    assert!(cut.expect("the client never learned").unwrap().is_err(), "the call in flight was answered");
+}
+
+#[test]
+fn stop_cuts_off_what_outlives_the_grace_period() {
+    let service = ServiceBuilder::new(Arc::new(relay::echoing_host(Duration::from_secs(3))))
+        .opaque("legacy:guest/api@0.1.0", ["relay"])
+        .grace_period(Duration::from_millis(300))
+        .serve(&"tcp://127.0.0.1:0".parse::<Address>().unwrap())
+        .unwrap();
+    let Address::Tcp(address) = service.address().clone() else { panic!("not a TCP address") };
+
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let client = wrpc_transport::tcp::Client::from(address);
+    let in_flight = runtime.spawn(async move { api::relay(&client, (), &Bytes::from_static(b"b\0n\0o\0slow")).await });
+    std::thread::sleep(Duration::from_millis(200));
+    let stopping = Instant::now();
+    service.stop();
+    let took = stopping.elapsed();
+    assert!(took >= Duration::from_millis(300), "stop returned before its grace period: {took:?}");
+    assert!(took < Duration::from_millis(300) + Duration::from_secs(1), "stop took {took:?}");
+    let cut = runtime.block_on(async { tokio::time::timeout(Duration::from_secs(10), in_flight).await });
+    assert!(cut.expect("the client never learned").unwrap().is_err(), "the call in flight was answered");
+}
