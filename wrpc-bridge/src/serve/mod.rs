@@ -10,10 +10,6 @@
 //!   MessagePack response becomes its results, by the same mapping the bridge uses the other way. A guest error
 //!   becomes the `err` of a `result<_, string>` result.
 //!
-//! Each invocation is handled in a task of its own, and the guest is called on tokio's blocking pool. Over TCP and
-//! Unix sockets each connection also names its function in a task of its own, so a client that connects and sends
-//! nothing holds up nobody else; it is dropped after ten seconds.
-//!
 //! Each invocation is handled in a task of its own; large parameters are decoded, and the guest is called, on a
 //! bounded set of threads. Over TCP and Unix sockets each connection also names its function in a task of its own,
 //! so a client that connects and sends nothing holds up nobody else; it is dropped after ten seconds.
@@ -384,8 +380,7 @@ impl Service {
         let _ = self.runtime.block_on(async move {
             if tokio::time::timeout(grace, shared.tracker.wait()).await.is_err() {
                 log::warn!(
-                    "wrpc-bridge: cut off {} invocations still in flight after the grace period of {grace:?}",
-                    shared.tracker.len()
+                    "wrpc-bridge: cut off the calls and answers still in flight after the grace period of {grace:?}"
                 );
                 shared.cut.cancel();
                 let _ = tokio::time::timeout(CUT_OFF_WAIT, shared.tracker.wait()).await;
