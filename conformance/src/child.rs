@@ -6,7 +6,7 @@
 //! use std::io::{BufRead, BufReader};
 //! use wapc_conformance::child;
 //!
-//! #[test]
+//! // A test, run by the test harness.
 //! fn a_server_survives_attacks() {
 //!     if child::role().as_deref() == Some("server") {
 //!         // ... serve, print the address, wait for "stop" on stdin ...
