@@ -26,7 +26,8 @@
 //!   cheaply. wasmi has no precompiled form: modules are validated when built and each function is translated
 //!   to wasmi's bytecode on its first call.
 //! - **Limits**: per-call [`FuelLimits`] in place of wasmtime's wall-clock deadlines; memory and table
-//!   [`ResourceLimits`], with a default memory cap of [`DEFAULT_MAX_MEMORY_BYTES`].
+//!   [`ResourceLimits`] for all memories and all tables of an instance together, by default
+//!   [`DEFAULT_MAX_MEMORY_BYTES`] and [`DEFAULT_MAX_TABLE_ELEMENTS`].
 //! - **WASI preview 1** (feature `wasi`, on by default), including the `wasi_unstable` names old TinyGo guests
 //!   import: [`wasi_params`](WasmiEngineProviderBuilder::wasi_params) keeps upstream's meaning, and
 //!   [`wasi_stdio`](WasmiEngineProviderBuilder::wasi_stdio) and
@@ -64,7 +65,7 @@ pub use builder::WasmiEngineProviderBuilder;
 pub use fuel::FuelLimits;
 pub use provider::{WasmiEngineProvider, WasmiEngineProviderPre};
 /// Memory and table limits, shared by every engine provider.
-pub use wapc::{DEFAULT_MAX_MEMORY_BYTES, ResourceLimits};
+pub use wapc::{DEFAULT_MAX_MEMORY_BYTES, DEFAULT_MAX_TABLE_ELEMENTS, ResourceLimits};
 /// The wasmi this provider is built on, for configuring engines and modules with the same version.
 pub use wasmi;
 

@@ -106,6 +106,7 @@ impl GuestInstance {
             .linker
             .instantiate_and_start(&mut store, &pre.module)
             .map_err(|e| instantiation_error(e, budget.limit(Phase::Init), &mut store.data_mut().limiter))?;
+        store.data_mut().limiter.instantiated();
 
         let guest_call = instance
             .get_func(&store, GUEST_CALL)

@@ -27,7 +27,8 @@
 //!   allocator, pass an engine configured with it.
 //! - **Limits**: a per-call wall-clock [`deadline`](WasmtimeEngineProviderBuilder::deadline) driven by one
 //!   shared ticker thread per engine, or upstream's embedder-driven [`EpochDeadlines`]; memory and table
-//!   [`ResourceLimits`], with a default memory cap of [`DEFAULT_MAX_MEMORY_BYTES`].
+//!   [`ResourceLimits`] for all memories and all tables of an instance together, by default
+//!   [`DEFAULT_MAX_MEMORY_BYTES`] and [`DEFAULT_MAX_TABLE_ELEMENTS`].
 //! - **WASI preview 1** (feature `wasi`, on by default), including the `wasi_unstable` names old TinyGo guests
 //!   import: [`wasi_params`](WasmtimeEngineProviderBuilder::wasi_params) keeps upstream's meaning, and
 //!   [`wasi_stdio`](WasmtimeEngineProviderBuilder::wasi_stdio) and
@@ -59,7 +60,7 @@ pub use builder::WasmtimeEngineProviderBuilder;
 pub use deadline::{DEADLINE_TICK, EpochDeadlines};
 pub use provider::{WasmtimeEngineProvider, WasmtimeEngineProviderPre};
 /// Memory and table limits, shared by every engine provider.
-pub use wapc::{DEFAULT_MAX_MEMORY_BYTES, ResourceLimits};
+pub use wapc::{DEFAULT_MAX_MEMORY_BYTES, DEFAULT_MAX_TABLE_ELEMENTS, ResourceLimits};
 /// The wasmtime this provider is built on, for configuring engines and modules with the same version.
 pub use wasmtime;
 /// The wasmtime-wasi this provider is built on.

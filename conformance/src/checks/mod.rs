@@ -11,6 +11,7 @@ use crate::{Engine, Options};
 pub mod abi;
 pub mod concurrency;
 pub mod lifecycle;
+pub mod limits;
 pub mod sdk;
 pub mod traps;
 pub mod wasi;
@@ -21,7 +22,8 @@ pub type Check = fn(&dyn Engine);
 /// Every check, by name.
 #[must_use]
 pub fn all() -> Vec<(&'static str, Check)> {
-    [sdk::CHECKS, abi::CHECKS, traps::CHECKS, lifecycle::CHECKS, concurrency::CHECKS, wasi::CHECKS].concat()
+    [sdk::CHECKS, abi::CHECKS, traps::CHECKS, limits::CHECKS, lifecycle::CHECKS, concurrency::CHECKS, wasi::CHECKS]
+        .concat()
 }
 
 /// What the host callback of [`host`] saw: `(binding, namespace, operation, payload)` per call.
