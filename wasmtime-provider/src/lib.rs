@@ -28,7 +28,9 @@
 //! - **Limits**: a per-call wall-clock [`deadline`](WasmtimeEngineProviderBuilder::deadline) driven by one
 //!   shared ticker thread per engine, or upstream's embedder-driven [`EpochDeadlines`]; memory and table
 //!   [`ResourceLimits`] for all memories and all tables of an instance together, by default
-//!   [`DEFAULT_MAX_MEMORY_BYTES`] and [`DEFAULT_MAX_TABLE_ELEMENTS`].
+//!   [`DEFAULT_MAX_MEMORY_BYTES`] and [`DEFAULT_MAX_TABLE_ELEMENTS`]. WASI calls that wait (a `poll_oneoff` sleep,
+//!   a read of stdin) end at the deadline too, which epoch interruption alone would not do; under
+//!   [`EpochDeadlines`], whose ticks measure no time the provider knows, they wait as long as upstream's do.
 //! - **WASI preview 1** (feature `wasi`, on by default), including the `wasi_unstable` names old TinyGo guests
 //!   import: [`wasi_params`](WasmtimeEngineProviderBuilder::wasi_params) keeps upstream's meaning, and
 //!   [`wasi_stdio`](WasmtimeEngineProviderBuilder::wasi_stdio) and

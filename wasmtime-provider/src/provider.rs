@@ -131,6 +131,8 @@ impl GuestInstance {
             limiter: Limiter(ResourceUsage::new(pre.settings.limits)),
             #[cfg(feature = "wasi")]
             wasi: wasi::context(&pre.settings.wasi)?,
+            #[cfg(feature = "wasi")]
+            wasi_deadline: budget.tick_deadline(),
         };
         let mut store = Store::new(&pre.engine, data);
         store.limiter(|data| &mut data.limiter);
