@@ -6,7 +6,9 @@ use std::time::Duration;
 use wapc::WapcHost;
 use wapc::errors::{Error, ExecutionLimit, Resource, ResourceLimit};
 use wasmi_provider::wasmi::{Config, Engine, Module};
-use wasmi_provider::{DEFAULT_MAX_MEMORY_BYTES, FuelLimits, ResourceLimits, WasmiEngineProviderBuilder};
+use wasmi_provider::{
+    DEFAULT_MAX_MEMORY_BYTES, FuelLimits, ResourceLimits, WAITING_FUEL_PER_SECOND, WasmiEngineProviderBuilder,
+};
 
 /// A guest whose `__guest_call` runs `body` after fetching the request (operation at 0, payload at 1024).
 fn guest(body: &str) -> Vec<u8> {
@@ -199,4 +201,32 @@ fn one_pre_serves_many_hosts_on_a_shared_engine() {
     // A metering engine without limits: calls run unlimited.
     let shared = WasmiEngineProviderBuilder::new().module(pre.module().clone());
     assert_eq!(new_host(&shared).call("echo", b"shared").unwrap(), b"shared");
+}
+
+#[test]
+fn time_spent_waiting_is_charged_as_fuel() {
+    // Two sleeps of 30 ms in one call: the first costs 30 million units of fuel (at a unit per nanosecond), so
+    // the second no longer fits the remaining budget and fails at once.
+    let module = wat::parse_str(
+        r#"(module
+          (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll_oneoff (param i32 i32 i32 i32) (result i32)))
+          (import "wapc" "__guest_response" (func $guest_response (param i32 i32)))
+          (memory (export "memory") 1)
+          (func $sleep (param $nanos i64)
+            (i32.store (i32.const 16) (i32.const 1))
+            (i64.store (i32.const 24) (local.get $nanos))
+            (drop (call $poll_oneoff (i32.const 0) (i32.const 128) (i32.const 1) (i32.const 256))))
+          (func (export "__guest_call") (param $op_len i32) (param $msg_len i32) (result i32)
+            (call $sleep (i64.const 30000000))
+            (if (i32.eq (local.get $op_len) (i32.const 5)) (then (call $sleep (i64.const 30000000))))
+            (call $guest_response (i32.const 0) (i32.const 0))
+            (i32.const 1)))"#,
+    )
+    .unwrap();
+    assert_eq!(WAITING_FUEL_PER_SECOND, 1_000_000_000);
+    let limits = FuelLimits { wapc_init: 1_000, wapc_func: 50_000_000 };
+    let host = new_host(&WasmiEngineProviderBuilder::new().module_bytes(&module).enable_fuel_limits(limits));
+    assert_eq!(host.call("once", b"").unwrap(), b"");
+    assert!(matches!(host.call("twice", b""), Err(Error::DeadlineExceeded(ExecutionLimit::Fuel(50_000_000)))));
+    assert_eq!(host.call("once", b"").unwrap(), b"");
 }
