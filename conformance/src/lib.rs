@@ -25,6 +25,9 @@
 //! - [`checks::limits`]: guests that grow several memories or tables at once, declare more of them or larger
 //!   ones than the limits allow, or grow a table without end: each refused with the same typed error on every
 //!   engine.
+//! - [`checks::blocking`]: WASI sleeps and reads of an inherited stdin that nobody writes to (in a [`child`]
+//!   process whose stdin is a pipe the suite holds open), in preview 1 and preview 0: within the call's limit
+//!   they complete, past it they end with the deadline error.
 //! - [`checks::lifecycle`]: start functions (`_start` + `proc_exit(0)`, `_initialize`, `wapc_init`, once
 //!   each, in order), `replace_module` (and bad replacements that leave the old module serving), precompiled
 //!   modules.
@@ -49,6 +52,7 @@ use wapc::errors::{ExecutionLimit, Result};
 use wapc::{ResourceLimits, WasiParams, WasiStdio, WebAssemblyEngineProvider};
 
 pub mod checks;
+pub mod child;
 pub mod engines;
 pub mod guests;
 
