@@ -72,8 +72,9 @@ pub enum Error {
         /// Why it failed.
         source: Box<Error>,
     },
-    /// A host callback called [`WapcHost::call`](crate::WapcHost::call) on the host whose guest is calling it,
-    /// on the same thread. One instance runs one call at a time.
+    /// A host callback called [`WapcHost::call`](crate::WapcHost::call) or
+    /// [`WapcHost::replace_module`](crate::WapcHost::replace_module) on the host whose guest is calling it, on the
+    /// same thread. One instance runs one call at a time, and is not replaced while it runs.
     #[error("reentrant call: a host callback called back into the host that is running it")]
     Reentrant,
     /// A payload, operation name or response does not fit the ABI's 32-bit lengths.

@@ -98,8 +98,13 @@ impl WapcHost {
     /// returned.
     ///
     /// # Errors
-    /// [`Error::InvalidModule`], [`Error::MissingExport`], [`Error::InitFailed`].
+    /// [`Error::InvalidModule`], [`Error::MissingExport`], [`Error::InitFailed`]; [`Error::Reentrant`] when
+    /// called from this host's own callback, whose guest is the one to be replaced; [`Error::DeadlineExceeded`]
+    /// when a call holds the instance longer than a call may.
     pub fn replace_module(&self, module: &[u8]) -> Result<()> {
+        if ActiveCall::is_running(&self.state) {
+            return Err(Error::Reentrant);
+        }
         let mut engine = self.lock()?;
         engine.run(&ActiveCall::new(&self.state, None), |provider| provider.replace(module))?;
         engine.needs_fresh_instance = false;
