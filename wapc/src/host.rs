@@ -228,8 +228,8 @@ impl WapcHostBuilder {
 
     /// How long a call waits for the instance while another call is running, before failing with
     /// [`Error::DeadlineExceeded`]. Without it a call waits up to the provider's
-    /// [`call_deadline`](WebAssemblyEngineProvider::call_deadline), or for as long as it takes when the provider
-    /// has none. A cycle of host callbacks through other threads back into this host ends after this long.
+    /// [`call_deadline`](WebAssemblyEngineProvider::call_deadline) (wasmtime: its deadline; wasmi: the time its
+    /// fuel budget stands for), or for as long as it takes when the provider has none. A cycle of host callbacks through other threads back into this host ends after this long.
     pub fn instance_wait(mut self, wait: Duration) -> Self {
         self.instance_wait = Some(wait);
         self

@@ -18,7 +18,6 @@ pub const WAITING_FUEL_PER_SECOND: u64 = 1_000_000_000;
 const NANOS_PER_SECOND: u128 = 1_000_000_000;
 
 /// How long `fuel` pays for waiting.
-#[cfg_attr(not(feature = "wasi"), allow(dead_code))]
 pub(crate) fn waiting_time(fuel: u64) -> Duration {
     let nanos = u128::from(fuel) * NANOS_PER_SECOND / u128::from(WAITING_FUEL_PER_SECOND);
     Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
@@ -97,6 +96,16 @@ impl Budget {
         };
         // Cannot fail: the engine meters fuel, or the budget would be `Free`.
         let _ = store.set_fuel(fuel);
+    }
+
+    /// How long one call may hold the instance: the time its budget pays for at [`WAITING_FUEL_PER_SECOND`].
+    /// A call runs about that long when it spends its fuel on instructions or on waiting, so a caller
+    /// waiting longer for the instance is most likely in a cycle of host callbacks.
+    pub(crate) fn call_time(&self) -> Option<Duration> {
+        match self {
+            Budget::Limited(limits) => Some(waiting_time(limits.wapc_func)),
+            Budget::Free | Budget::Unlimited => None,
+        }
     }
 
     /// The limit that running out of fuel in `phase` means.

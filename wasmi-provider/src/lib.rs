@@ -51,6 +51,11 @@
 //! `DeadlineExceeded` as running out of fuel. Without fuel limits they wait as long as the guest asks, as
 //! upstream's do. Reads and polls of stdin are bounded on Unix; elsewhere they wait as upstream's do.
 //!
+//! The same rate bounds how long a caller waits for an instance another call holds (see
+//! [`WapcHostBuilder::instance_wait`](wapc::WapcHostBuilder::instance_wait)): the time the call's fuel budget
+//! stands for, after which the waiting call fails with `DeadlineExceeded`. Without fuel limits it waits as
+//! long as it takes.
+//!
 //! # Tokio
 //!
 //! wasi-common's synchronous WASI never touches a tokio runtime, so calls work from any thread, inside

@@ -1,6 +1,7 @@
 //! [`WasmiEngineProviderPre`] (a linked module, shared) and [`WasmiEngineProvider`] (its instance).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use wapc::errors::{Error, Result, Trap, TrapKind};
 use wapc::wapc_functions::{GUEST_CALL, MEMORY, REQUIRED_STARTS, TINYGO_START};
@@ -168,6 +169,10 @@ impl WebAssemblyEngineProvider for WasmiEngineProvider {
         self.instance = None;
         self.instance = Some(GuestInstance::new(&self.pre, self.budget)?);
         Ok(())
+    }
+
+    fn call_deadline(&self) -> Option<Duration> {
+        self.budget.call_time()
     }
 }
 
