@@ -1,22 +1,22 @@
-//! Running part of a test in a child process of its own, so that its memory is its own: a server under attack, a
-//! host running a hostile guest. The child is the test executable itself, started again to run one test in a
-//! role; the test asks [`role`] which side it is on.
+//! Child test processes, for tests that need a process of their own: to measure its memory, or to give it a
+//! stdin of the test's choosing.
+//!
+//! A test starts the current test executable again with [`spawn`], running only itself, in a role the child
+//! reads back with [`role`] to do its part; the parent waits for it and judges the outcome. Linux only
+//! ([`peak_resident_bytes`] reads `/proc`).
 //!
 //! ```no_run
-//! use std::io::{BufRead, BufReader};
 //! use wapc_conformance::child;
 //!
-//! // A test, run by the test harness.
-//! fn a_server_survives_attacks() {
-//!     if child::role().as_deref() == Some("server") {
-//!         // ... serve, print the address, wait for "stop" on stdin ...
+//! // A `#[test]` function:
+//! fn guest_cannot_exhaust_memory() {
+//!     if child::role().as_deref() == Some("hostile") {
+//!         // ... run the hostile guest, then print what the parent should check
 //!         return;
 //!     }
-//!     let mut server = child::spawn("a_server_survives_attacks", "server").unwrap();
-//!     let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
-//!     let address = lines.next().unwrap().unwrap();
-//!     let before = child::peak_resident_bytes(server.id()).unwrap();
-//!     // ... attack `address`, then compare the peak ...
+//!     let child = child::spawn("guest_cannot_exhaust_memory", "hostile").unwrap();
+//!     let output = child.wait_with_output().unwrap();
+//!     assert!(output.status.success());
 //! }
 //! ```
 
@@ -35,11 +35,14 @@ pub fn role() -> Option<String> {
 /// Starts the current test executable again as a child in `role`, running only the test named `test`
 /// (`--exact`, `--nocapture`, one test thread), with stdin and stdout piped and stderr inherited.
 ///
+/// The child's stdin stays open while the returned [`Child`] holds it: take it out of `Child::stdin` first to
+/// keep it open while waiting, since [`Child::wait`] closes it.
+///
 /// # Errors
-/// When the executable cannot be found or started.
+/// When the current executable cannot be found or started.
 pub fn spawn(test: &str, role: &str) -> io::Result<Child> {
     Command::new(std::env::current_exe()?)
-        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .args([test, "--exact", "--nocapture", "--test-threads", "1"])
         .env(ROLE_VARIABLE, role)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
@@ -47,10 +50,11 @@ pub fn spawn(test: &str, role: &str) -> io::Result<Child> {
         .spawn()
 }
 
-/// The peak resident set size (`VmHWM` in /proc/<pid>/status) of process `pid`, in bytes.
+/// The peak resident set size (`VmHWM` in `/proc/<pid>/status`) of process `pid`, in bytes.
 ///
 /// # Errors
-/// When the process's status cannot be read (it has ended, or this is not Linux).
+/// When the status file cannot be read (the process is gone, or this is not Linux) or has no `VmHWM` line in
+/// kB.
 pub fn peak_resident_bytes(pid: u32) -> io::Result<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
     let kib = status
@@ -58,6 +62,19 @@ pub fn peak_resident_bytes(pid: u32) -> io::Result<u64> {
         .find_map(|line| line.strip_prefix("VmHWM:"))
         .and_then(|value| value.trim().strip_suffix("kB"))
         .and_then(|kib| kib.trim().parse::<u64>().ok())
-        .ok_or_else(|| io::Error::other(format!("no VmHWM line in the status of process {pid}")))?;
-    Ok(kib * 1024)
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, format!("no VmHWM in kB in /proc/{pid}/status")))?;
+    Ok(kib.saturating_mul(1024))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn this_process_is_not_a_child_and_has_a_peak() {
+        assert_eq!(role(), None);
+        let peak = peak_resident_bytes(std::process::id()).unwrap();
+        assert!(peak > 0 && peak.is_multiple_of(1024), "{peak}");
+        assert_eq!(peak_resident_bytes(u32::MAX).unwrap_err().kind(), io::ErrorKind::NotFound);
+    }
 }

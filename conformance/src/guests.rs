@@ -44,8 +44,8 @@ pub const AS_BOOM_AT: i32 = 3004;
 ///
 /// It imports every `wapc` function as `$guest_request`, `$guest_response`, `$guest_error`, `$host_call`,
 /// `$host_response_len`, `$host_response`, `$host_error_len`, `$host_error` and `$console_log`, and has one
-/// page of memory with [`NOT_UTF8_AT`] and [`AS_BOOM_AT`] filled in. `$op_len` and `$msg_len` are the call's
-/// parameters.
+/// page of memory, `$memory`, with [`NOT_UTF8_AT`] and [`AS_BOOM_AT`] filled in. It is memory 0 unless `items`
+/// declare memories, which come before it. `$op_len` and `$msg_len` are the call's parameters.
 #[must_use]
 pub fn wat_guest(misbehaviour: &str, items: &str) -> Vec<u8> {
     wat_module_with(
@@ -86,9 +86,9 @@ fn wat_module_with(items: &str, body: &str) -> Vec<u8> {
           (import "wapc" "__host_error" (func $host_error (param i32)))
           (import "wapc" "__console_log" (func $console_log (param i32 i32)))
           {items}
-          (memory (export "memory") 1)
-          (data (i32.const {NOT_UTF8_AT}) "\ff\fe")
-          (data (i32.const {boom_len_at}) "\08\00\00\00b\00o\00o\00m\00")
+          (memory $memory (export "memory") 1)
+          (data (memory $memory) (i32.const {NOT_UTF8_AT}) "\ff\fe")
+          (data (memory $memory) (i32.const {boom_len_at}) "\08\00\00\00b\00o\00o\00m\00")
           {body})"#,
         boom_len_at = AS_BOOM_AT - 4,
     );

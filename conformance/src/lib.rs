@@ -22,6 +22,12 @@
 //!   `__host_call`, missing exports. Each asserts the exact error and that the next call succeeds.
 //! - [`checks::traps`]: `unreachable`, stack overflow, an infinite loop under the engine's execution budget,
 //!   a `memory.grow` bomb under a memory limit, AssemblyScript's `env.abort`.
+//! - [`checks::limits`]: guests that grow several memories or tables at once, declare more of them or larger
+//!   ones than the limits allow, or grow a table without end: each refused with the same typed error on every
+//!   engine.
+//! - [`checks::blocking`]: WASI sleeps and reads of an inherited stdin that nobody writes to (in a [`child`]
+//!   process whose stdin is a pipe the suite holds open), in preview 1 and preview 0: within the call's limit
+//!   they complete, past it they end with the deadline error.
 //! - [`checks::lifecycle`]: start functions (`_start` + `proc_exit(0)`, `_initialize`, `wapc_init`, once
 //!   each, in order), `replace_module` (and bad replacements that leave the old module serving), precompiled
 //!   modules.
@@ -43,7 +49,7 @@
 use std::process::ExitCode;
 
 use wapc::errors::{ExecutionLimit, Result};
-use wapc::{WasiParams, WasiStdio, WebAssemblyEngineProvider};
+use wapc::{ResourceLimits, WasiParams, WasiStdio, WebAssemblyEngineProvider};
 
 pub mod checks;
 pub mod child;
@@ -77,8 +83,8 @@ pub trait Engine: Send + Sync {
 pub struct Options {
     /// A small execution budget per call: enough for ordinary calls, and ending an infinite loop quickly.
     pub limited: bool,
-    /// A cap on each linear memory, in bytes (the engine's default when `None`).
-    pub max_memory_bytes: Option<usize>,
+    /// Memory and table limits (the engine's default, [`ResourceLimits::DEFAULT`], when `None`).
+    pub limits: Option<ResourceLimits>,
     /// WASI parameters, with upstream waPC's meaning.
     pub wasi: WasiParams,
     /// Where the guest's stdio goes.

@@ -8,6 +8,7 @@ type Target = fn(&[u8]);
 
 /// The targets, by the name of their corpus folder.
 const TARGETS: &[(&str, Target)] = &[
+    ("abi", wapc_fuzz_support::abi::run),
     ("frame_reader", wapc_fuzz_support::frame_reader::run),
     ("transcode_forward", wapc_fuzz_support::transcode_forward::run),
     ("transcode_reverse", wapc_fuzz_support::transcode_reverse::run),

@@ -41,7 +41,8 @@ pub enum Error {
     /// not start before the deadline because the instance stayed busy.
     #[error("deadline exceeded: {0}")]
     DeadlineExceeded(ExecutionLimit),
-    /// The guest tried to grow a memory or table past its configured limit.
+    /// The guest tried to grow its memories or tables past a configured limit, or the module needs more of them
+    /// than the limits allow.
     #[error("resource limit exceeded: {0}")]
     ResourceLimit(ResourceLimit),
     /// The guest broke the waPC ABI: a bad pointer or length, text that is not UTF-8, a success without a
@@ -71,8 +72,9 @@ pub enum Error {
         /// Why it failed.
         source: Box<Error>,
     },
-    /// A host callback called [`WapcHost::call`](crate::WapcHost::call) on the host whose guest is calling it,
-    /// on the same thread. One instance runs one call at a time.
+    /// A host callback called [`WapcHost::call`](crate::WapcHost::call) or
+    /// [`WapcHost::replace_module`](crate::WapcHost::replace_module) on the host whose guest is calling it, on the
+    /// same thread. One instance runs one call at a time, and is not replaced while it runs.
     #[error("reentrant call: a host callback called back into the host that is running it")]
     Reentrant,
     /// A payload, operation name or response does not fit the ABI's 32-bit lengths.
@@ -217,7 +219,8 @@ impl fmt::Display for ExecutionLimit {
 pub struct ResourceLimit {
     /// What the guest tried to grow.
     pub resource: Resource,
-    /// The size it asked for (bytes for memory, elements for tables).
+    /// What it asked for: the bytes of all memories together, the elements of all tables together, or the number
+    /// of memories or tables the instance would have.
     pub requested: usize,
     /// The configured limit, in the same unit.
     pub limit: usize,
@@ -225,22 +228,30 @@ pub struct ResourceLimit {
 
 impl fmt::Display for ResourceLimit {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let unit = match self.resource {
+        let Self { resource, requested, limit } = self;
+        let unit = match resource {
             Resource::Memory => "bytes",
             Resource::Table => "elements",
+            Resource::Memories | Resource::Tables => {
+                return write!(f, "{requested} {resource} refused, the limit is {limit}");
+            }
         };
-        write!(f, "{} growth to {} {unit} refused, the limit is {} {unit}", self.resource, self.requested, self.limit)
+        write!(f, "{resource} growth to {requested} {unit} refused, the limit is {limit} {unit}")
     }
 }
 
-/// A growable resource of an instance.
+/// A limited resource of an instance.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Resource {
-    /// A linear memory.
+    /// The bytes of its linear memories, all together.
     Memory,
-    /// A table.
+    /// The elements of its tables, all together.
     Table,
+    /// The number of its linear memories.
+    Memories,
+    /// The number of its tables.
+    Tables,
 }
 
 impl fmt::Display for Resource {
@@ -248,6 +259,8 @@ impl fmt::Display for Resource {
         f.write_str(match self {
             Resource::Memory => "memory",
             Resource::Table => "table",
+            Resource::Memories => "linear memories",
+            Resource::Tables => "tables",
         })
     }
 }
@@ -343,5 +356,7 @@ mod tests {
             limit.to_string(),
             "resource limit exceeded: memory growth to 2048 bytes refused, the limit is 1024 bytes"
         );
+        let count = Error::ResourceLimit(ResourceLimit { resource: Resource::Tables, requested: 17, limit: 16 });
+        assert_eq!(count.to_string(), "resource limit exceeded: 17 tables refused, the limit is 16");
     }
 }

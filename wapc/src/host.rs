@@ -98,8 +98,13 @@ impl WapcHost {
     /// returned.
     ///
     /// # Errors
-    /// [`Error::InvalidModule`], [`Error::MissingExport`], [`Error::InitFailed`].
+    /// [`Error::InvalidModule`], [`Error::MissingExport`], [`Error::InitFailed`]; [`Error::Reentrant`] when
+    /// called from this host's own callback, whose guest is the one to be replaced; [`Error::DeadlineExceeded`]
+    /// when a call holds the instance longer than a call may.
     pub fn replace_module(&self, module: &[u8]) -> Result<()> {
+        if ActiveCall::is_running(&self.state) {
+            return Err(Error::Reentrant);
+        }
         let mut engine = self.lock()?;
         engine.run(&ActiveCall::new(&self.state, None), |provider| provider.replace(module))?;
         engine.needs_fresh_instance = false;
@@ -223,8 +228,8 @@ impl WapcHostBuilder {
 
     /// How long a call waits for the instance while another call is running, before failing with
     /// [`Error::DeadlineExceeded`]. Without it a call waits up to the provider's
-    /// [`call_deadline`](WebAssemblyEngineProvider::call_deadline), or for as long as it takes when the provider
-    /// has none. A cycle of host callbacks through other threads back into this host ends after this long.
+    /// [`call_deadline`](WebAssemblyEngineProvider::call_deadline) (wasmtime: its deadline; wasmi: the time its
+    /// fuel budget stands for), or for as long as it takes when the provider has none. A cycle of host callbacks through other threads back into this host ends after this long.
     pub fn instance_wait(mut self, wait: Duration) -> Self {
         self.instance_wait = Some(wait);
         self

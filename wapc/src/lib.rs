@@ -24,8 +24,9 @@
 //!
 //! - [`WapcHost`] and [`WapcHostBuilder`]: what applications use.
 //! - [`errors`]: the one [`Error`](errors::Error) enum, whose variants keep the cause.
-//! - [`WebAssemblyEngineProvider`], [`abi`], [`GuestMemory`]: what an engine provider implements and calls.
-//!   The waPC ABI lives in [`abi`] only; providers wire it to their engine (the `wasmtime-provider` crate is one).
+//! - [`WebAssemblyEngineProvider`], [`abi`], [`GuestMemory`], [`ResourceUsage`]: what an engine provider
+//!   implements and calls. The waPC ABI lives in [`abi`] only, and the rule of [`ResourceLimits`] in
+//!   [`ResourceUsage`]; providers wire them to their engine (the `wasmtime-provider` crate is one).
 //! - [`WasiParams`], [`WasiStdio`], [`OutputCapture`]: WASI settings every provider understands.
 //! - [`codec`] (feature `codec`): MessagePack helpers for typed payloads.
 //!
@@ -50,6 +51,7 @@ mod host;
 mod module_state;
 mod provider;
 mod resource_limits;
+mod resource_usage;
 pub mod wapc_functions;
 mod wasi;
 
@@ -57,7 +59,8 @@ pub use guest_memory::GuestMemory;
 pub use host::{WapcHost, WapcHostBuilder};
 pub use module_state::{CallbackPanicked, ModuleState};
 pub use provider::WebAssemblyEngineProvider;
-pub use resource_limits::{DEFAULT_MAX_MEMORY_BYTES, ResourceLimits};
+pub use resource_limits::{DEFAULT_MAX_MEMORY_BYTES, DEFAULT_MAX_TABLE_ELEMENTS, ResourceLimits};
+pub use resource_usage::ResourceUsage;
 pub use wapc_functions::HOST_NAMESPACE;
 pub use wasi::{OutputCapture, WasiConfig, WasiParams, WasiStdio};
 

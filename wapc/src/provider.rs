@@ -47,8 +47,9 @@ pub trait WebAssemblyEngineProvider: Send {
     /// Those of [`init`](Self::init).
     fn reset(&mut self) -> Result<()>;
 
-    /// The wall-clock limit of one call, if the provider enforces one. The host waits at most this long for a
-    /// busy instance before failing a call with [`Error::DeadlineExceeded`](crate::errors::Error::DeadlineExceeded).
+    /// How long one call may hold the instance, if the provider bounds it: its wall-clock deadline, or the time
+    /// its execution budget stands for. The host waits at most this long for a busy instance before failing a
+    /// call with [`Error::DeadlineExceeded`](crate::errors::Error::DeadlineExceeded).
     fn call_deadline(&self) -> Option<Duration> {
         None
     }

@@ -70,6 +70,14 @@ impl WasiConfig {
 #[non_exhaustive]
 pub enum WasiStdio {
     /// The host process's own stdio (upstream waPC's behaviour, and the default).
+    ///
+    /// The guest reads the host's stdin, and a read waits until it has data. Under a call limit (a deadline,
+    /// a fuel budget) the wait ends with the call's limit, as
+    /// [`Error::DeadlineExceeded`](crate::errors::Error::DeadlineExceeded); without one it lasts as long as
+    /// stdin stays open and silent, holding the instance, as upstream's does. The engines read stdin on a
+    /// thread of their own for guests, so what they read for a guest is not the host's to read any more.
+    /// [`Closed`](Self::Closed) or [`Captured`](Self::Captured) give the guest an empty stdin instead: choose
+    /// them unless the guest is meant to read the host's.
     #[default]
     Inherit,
     /// Stdin is empty; stdout and stderr are discarded.

@@ -92,10 +92,12 @@ impl<'a> WasmiEngineProviderBuilder<'a> {
         self
     }
 
-    /// Limits the fuel (guest instructions) of the start functions and of each call; a call that runs out
-    /// fails with [`Error::DeadlineExceeded`]`(`[`ExecutionLimit::Fuel`](wapc::errors::ExecutionLimit::Fuel)`)`
-    /// and the next call runs on a fresh instance. See [`FuelLimits`] for how fuel differs from wasmtime's
-    /// wall-clock deadlines.
+    /// Limits the fuel (guest instructions, and time spent waiting in WASI at
+    /// [`WAITING_FUEL_PER_SECOND`](crate::WAITING_FUEL_PER_SECOND)) of the start functions and of each call; a
+    /// call that runs out fails with
+    /// [`Error::DeadlineExceeded`]`(`[`ExecutionLimit::Fuel`](wapc::errors::ExecutionLimit::Fuel)`)` and the next
+    /// call runs on a fresh instance. See [`FuelLimits`] for how fuel differs from wasmtime's wall-clock
+    /// deadlines.
     pub fn enable_fuel_limits(mut self, fuel_limits: FuelLimits) -> Self {
         self.fuel_limits = Some(fuel_limits);
         self

@@ -1,7 +1,33 @@
-//! Execution budgets in fuel: wasmi's deterministic count of executed guest instructions.
+//! Execution budgets in fuel: wasmi's deterministic count of executed guest instructions, and the time a
+//! guest spends waiting in WASI, charged at [`WAITING_FUEL_PER_SECOND`].
+
+use std::time::Duration;
 
 use wapc::errors::{Error, ExecutionLimit, Result};
 use wasmi::{Engine, Store};
+
+/// What waiting costs a guest: the fuel a second spent blocked in a WASI call (a `poll_oneoff` sleep, a read
+/// of stdin) uses, about what wasmi executes in a second on a current machine.
+///
+/// A wait that would last longer than the call's remaining fuel pays for ends the call with
+/// [`Error::DeadlineExceeded`]`(`[`ExecutionLimit::Fuel`]`)` as running out of fuel does: a sleep at once, a read
+/// of stdin when its time is up. Without a fuel limit, waits are as long as the guest asks (upstream's
+/// behaviour). The same rate says how long a caller waits for an instance that another call holds.
+pub const WAITING_FUEL_PER_SECOND: u64 = 1_000_000_000;
+
+const NANOS_PER_SECOND: u128 = 1_000_000_000;
+
+/// How long `fuel` pays for waiting.
+pub(crate) fn waiting_time(fuel: u64) -> Duration {
+    let nanos = u128::from(fuel) * NANOS_PER_SECOND / u128::from(WAITING_FUEL_PER_SECOND);
+    Duration::from_nanos(u64::try_from(nanos).unwrap_or(u64::MAX))
+}
+
+/// What waiting for `time` costs.
+#[cfg_attr(not(feature = "wasi"), allow(dead_code))]
+pub(crate) fn waiting_fuel(time: Duration) -> u64 {
+    u64::try_from(time.as_nanos() * u128::from(WAITING_FUEL_PER_SECOND) / NANOS_PER_SECOND).unwrap_or(u64::MAX)
+}
 
 /// Fuel limits, mirroring wasmtime-provider's `EpochDeadlines`: how much fuel the start functions
 /// (`_start`, `_initialize`, `wapc_init`, together) and each call may use. A call that runs out fails with
@@ -10,7 +36,8 @@ use wasmi::{Engine, Store};
 /// Fuel counts guest instructions (roughly one unit per instruction, more for memory bulk operations), not
 /// time: the same call on the same input uses the same fuel on every machine, and time the guest spends
 /// waiting in host callbacks uses none. wasmtime's deadlines are the opposite: wall-clock time, callbacks
-/// included.
+/// included. Time a guest spends blocked in WASI (sleeping, reading stdin) is charged at
+/// [`WAITING_FUEL_PER_SECOND`], so a budget bounds it too.
 ///
 /// ```
 /// use wasmi_provider::{FuelLimits, WasmiEngineProviderBuilder};
@@ -71,6 +98,16 @@ impl Budget {
         let _ = store.set_fuel(fuel);
     }
 
+    /// How long one call may hold the instance: the time its budget pays for at [`WAITING_FUEL_PER_SECOND`].
+    /// A call runs about that long when it spends its fuel on instructions or on waiting, so a caller
+    /// waiting longer for the instance is most likely in a cycle of host callbacks.
+    pub(crate) fn call_time(&self) -> Option<Duration> {
+        match self {
+            Budget::Limited(limits) => Some(waiting_time(limits.wapc_func)),
+            Budget::Free | Budget::Unlimited => None,
+        }
+    }
+
     /// The limit that running out of fuel in `phase` means.
     pub(crate) fn limit(&self, phase: Phase) -> ExecutionLimit {
         match (self, phase) {
@@ -84,4 +121,17 @@ impl Budget {
 /// Whether `engine` was configured with `Config::consume_fuel(true)`.
 fn meters_fuel(engine: &Engine) -> bool {
     Store::new(engine, ()).get_fuel().is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn waiting_costs_a_unit_of_fuel_per_nanosecond() {
+        assert_eq!(waiting_time(50_000_000), Duration::from_millis(50));
+        assert_eq!(waiting_fuel(Duration::from_millis(50)), 50_000_000);
+        assert_eq!(waiting_time(u64::MAX), Duration::from_nanos(u64::MAX));
+        assert_eq!(waiting_fuel(Duration::MAX), u64::MAX);
+    }
 }

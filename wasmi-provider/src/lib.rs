@@ -25,8 +25,10 @@
 //!   [`WasmiEngineProviderPre`] links it once and [`rehydrate`](WasmiEngineProviderPre::rehydrate)s providers
 //!   cheaply. wasmi has no precompiled form: modules are validated when built and each function is translated
 //!   to wasmi's bytecode on its first call.
-//! - **Limits**: per-call [`FuelLimits`] in place of wasmtime's wall-clock deadlines; memory and table
-//!   [`ResourceLimits`], with a default memory cap of [`DEFAULT_MAX_MEMORY_BYTES`].
+//! - **Limits**: per-call [`FuelLimits`] in place of wasmtime's wall-clock deadlines, with time spent waiting in
+//!   WASI (a `poll_oneoff` sleep, a read of stdin) charged at [`WAITING_FUEL_PER_SECOND`]; memory and table
+//!   [`ResourceLimits`] for all memories and all tables of an instance together, by default
+//!   [`DEFAULT_MAX_MEMORY_BYTES`] and [`DEFAULT_MAX_TABLE_ELEMENTS`].
 //! - **WASI preview 1** (feature `wasi`, on by default), including the `wasi_unstable` names old TinyGo guests
 //!   import: [`wasi_params`](WasmiEngineProviderBuilder::wasi_params) keeps upstream's meaning, and
 //!   [`wasi_stdio`](WasmiEngineProviderBuilder::wasi_stdio) and
@@ -42,6 +44,17 @@
 //! counts guest instructions and is deterministic (the same call uses the same fuel everywhere); it does not
 //! count time spent in host callbacks, and a guest blocked in a slow callback is not stopped by it. wasmtime's
 //! deadlines count wall-clock time, callbacks included.
+//!
+//! A guest can also spend time waiting in WASI: sleeping in `poll_oneoff`, or reading an inherited stdin that
+//! has no data. Such waits cost fuel at [`WAITING_FUEL_PER_SECOND`] (a unit per nanosecond): a sleep longer than
+//! the remaining fuel pays for fails at once, a read of stdin gives up when its time is up, both with the same
+//! `DeadlineExceeded` as running out of fuel. Without fuel limits they wait as long as the guest asks, as
+//! upstream's do. Reads and polls of stdin are bounded on Unix; elsewhere they wait as upstream's do.
+//!
+//! The same rate bounds how long a caller waits for an instance another call holds (see
+//! [`WapcHostBuilder::instance_wait`](wapc::WapcHostBuilder::instance_wait)): the time the call's fuel budget
+//! stands for, after which the waiting call fails with `DeadlineExceeded`. Without fuel limits it waits as
+//! long as it takes.
 //!
 //! # Tokio
 //!
@@ -61,10 +74,10 @@ mod traps;
 mod wasi;
 
 pub use builder::WasmiEngineProviderBuilder;
-pub use fuel::FuelLimits;
+pub use fuel::{FuelLimits, WAITING_FUEL_PER_SECOND};
 pub use provider::{WasmiEngineProvider, WasmiEngineProviderPre};
 /// Memory and table limits, shared by every engine provider.
-pub use wapc::{DEFAULT_MAX_MEMORY_BYTES, ResourceLimits};
+pub use wapc::{DEFAULT_MAX_MEMORY_BYTES, DEFAULT_MAX_TABLE_ELEMENTS, ResourceLimits};
 /// The wasmi this provider is built on, for configuring engines and modules with the same version.
 pub use wasmi;
 

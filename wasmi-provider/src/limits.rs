@@ -1,27 +1,29 @@
-//! The store's `wasmi::ResourceLimiter`: [`ResourceLimits`] enforced, and the refused growth kept for the
-//! typed error (wasmi reports a refusal only as a `GrowthOperationLimited` trap).
+//! The store's `wasmi::ResourceLimiter`: [`ResourceLimits`] enforced through a [`ResourceUsage`], and the refused
+//! growth kept for the typed error (wasmi reports a refusal only as a `GrowthOperationLimited` trap).
 
-use wapc::ResourceLimits;
-use wapc::errors::{Resource, ResourceLimit};
+use wapc::errors::ResourceLimit;
+use wapc::{ResourceLimits, ResourceUsage};
 use wasmi_core::LimiterError;
 
-/// How many instances, tables and memories one store may hold: one instance of one module needs one each, and
-/// the WebAssembly limits allow a module a few of each.
+/// How many instances a store may hold: a provider makes one instance per store.
 const MAX_INSTANCES: usize = 1;
-const MAX_TABLES: usize = 100;
-const MAX_MEMORIES: usize = 100;
 
 /// The store's resource limiter.
 #[derive(Debug)]
 pub(crate) struct Limiter {
-    limits: ResourceLimits,
+    usage: ResourceUsage,
     /// The growth refused last, taken when the execution's error is mapped.
     refused: Option<ResourceLimit>,
 }
 
 impl Limiter {
     pub(crate) fn new(limits: ResourceLimits) -> Self {
-        Limiter { limits, refused: None }
+        Limiter { usage: ResourceUsage::new(limits), refused: None }
+    }
+
+    /// The engine has made the instance (see [`ResourceUsage::instantiated`]).
+    pub(crate) fn instantiated(&mut self) {
+        self.usage.instantiated();
     }
 
     /// Whether a growth was refused since [`take_refused`](Self::take_refused) was last called.
@@ -34,8 +36,9 @@ impl Limiter {
         self.refused.take()
     }
 
-    fn check(&mut self, resource: Resource, desired: usize) -> Result<bool, LimiterError> {
-        self.limits.check(resource, desired).map_err(|refused| {
+    /// Keeps a refusal for the typed error and turns it into wasmi's.
+    fn allowed(&mut self, growth: Result<(), ResourceLimit>) -> Result<bool, LimiterError> {
+        growth.map_err(|refused| {
             self.refused = Some(refused);
             LimiterError::ResourceLimiterDeniedAllocation
         })?;
@@ -44,33 +47,27 @@ impl Limiter {
 }
 
 impl wasmi::ResourceLimiter for Limiter {
-    fn memory_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        _maximum: Option<usize>,
-    ) -> Result<bool, LimiterError> {
-        self.check(Resource::Memory, desired)
+    fn memory_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> Result<bool, LimiterError> {
+        let growth = self.usage.memory_growing(current, desired, maximum);
+        self.allowed(growth)
     }
 
-    fn table_growing(
-        &mut self,
-        _current: usize,
-        desired: usize,
-        _maximum: Option<usize>,
-    ) -> Result<bool, LimiterError> {
-        self.check(Resource::Table, desired)
+    fn table_growing(&mut self, current: usize, desired: usize, maximum: Option<usize>) -> Result<bool, LimiterError> {
+        let growth = self.usage.table_growing(current, desired, maximum);
+        self.allowed(growth)
     }
 
     fn instances(&self) -> usize {
         MAX_INSTANCES
     }
 
+    // The usage counts memories and tables itself, to refuse a module with too many with the typed error;
+    // wasmi's own count, checked before any is created, must not refuse first.
     fn tables(&self) -> usize {
-        MAX_TABLES
+        usize::MAX
     }
 
     fn memories(&self) -> usize {
-        MAX_MEMORIES
+        usize::MAX
     }
 }

@@ -1,6 +1,7 @@
 //! [`WasmiEngineProviderPre`] (a linked module, shared) and [`WasmiEngineProvider`] (its instance).
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use wapc::errors::{Error, Result, Trap, TrapKind};
 use wapc::wapc_functions::{GUEST_CALL, MEMORY, REQUIRED_STARTS, TINYGO_START};
@@ -106,6 +107,7 @@ impl GuestInstance {
             .linker
             .instantiate_and_start(&mut store, &pre.module)
             .map_err(|e| instantiation_error(e, budget.limit(Phase::Init), &mut store.data_mut().limiter))?;
+        store.data_mut().limiter.instantiated();
 
         let guest_call = instance
             .get_func(&store, GUEST_CALL)
@@ -167,6 +169,10 @@ impl WebAssemblyEngineProvider for WasmiEngineProvider {
         self.instance = None;
         self.instance = Some(GuestInstance::new(&self.pre, self.budget)?);
         Ok(())
+    }
+
+    fn call_deadline(&self) -> Option<Duration> {
+        self.budget.call_time()
     }
 }
 

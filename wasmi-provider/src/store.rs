@@ -13,16 +13,23 @@ pub(crate) struct WapcStore {
     pub(crate) limiter: Limiter,
     #[cfg(feature = "wasi")]
     pub(crate) wasi: wasmi_wasi::WasiCtx,
+    /// Until when the WASI function running in the store may wait; its WASI context shares it.
+    #[cfg(feature = "wasi")]
+    pub(crate) wait_limit: crate::wasi::waiting::WaitLimit,
 }
 
 impl WapcStore {
     /// The data of a new store: limited by `limits`, with the WASI context `wasi` builds.
     pub(crate) fn new(limits: ResourceLimits, #[cfg(feature = "wasi")] wasi: &wapc::WasiConfig) -> Result<Self> {
+        #[cfg(feature = "wasi")]
+        let wait_limit = crate::wasi::waiting::WaitLimit::default();
         Ok(WapcStore {
             memory: None,
             limiter: Limiter::new(limits),
             #[cfg(feature = "wasi")]
-            wasi: crate::wasi::context(wasi)?,
+            wasi: crate::wasi::context(wasi, &wait_limit)?,
+            #[cfg(feature = "wasi")]
+            wait_limit,
         })
     }
 }

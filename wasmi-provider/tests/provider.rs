@@ -1,12 +1,15 @@
 //! Behaviour of the wasmi provider beyond the conformance suite: its builder, its fuel budget, its default
 //! memory cap and its shared modules.
 
+use std::sync::{Arc, Mutex, OnceLock, Weak};
 use std::time::Duration;
 
-use wapc::WapcHost;
 use wapc::errors::{Error, ExecutionLimit, Resource, ResourceLimit};
+use wapc::{WapcHost, WapcHostBuilder};
 use wasmi_provider::wasmi::{Config, Engine, Module};
-use wasmi_provider::{DEFAULT_MAX_MEMORY_BYTES, FuelLimits, ResourceLimits, WasmiEngineProviderBuilder};
+use wasmi_provider::{
+    DEFAULT_MAX_MEMORY_BYTES, FuelLimits, ResourceLimits, WAITING_FUEL_PER_SECOND, WasmiEngineProviderBuilder,
+};
 
 /// A guest whose `__guest_call` runs `body` after fetching the request (operation at 0, payload at 1024).
 fn guest(body: &str) -> Vec<u8> {
@@ -199,4 +202,65 @@ fn one_pre_serves_many_hosts_on_a_shared_engine() {
     // A metering engine without limits: calls run unlimited.
     let shared = WasmiEngineProviderBuilder::new().module(pre.module().clone());
     assert_eq!(new_host(&shared).call("echo", b"shared").unwrap(), b"shared");
+}
+
+#[test]
+fn time_spent_waiting_is_charged_as_fuel() {
+    // Two sleeps of 30 ms in one call: the first costs 30 million units of fuel (at a unit per nanosecond), so
+    // the second no longer fits the remaining budget and fails at once.
+    let module = wat::parse_str(
+        r#"(module
+          (import "wasi_snapshot_preview1" "poll_oneoff" (func $poll_oneoff (param i32 i32 i32 i32) (result i32)))
+          (import "wapc" "__guest_response" (func $guest_response (param i32 i32)))
+          (memory (export "memory") 1)
+          (func $sleep (param $nanos i64)
+            (i32.store (i32.const 16) (i32.const 1))
+            (i64.store (i32.const 24) (local.get $nanos))
+            (drop (call $poll_oneoff (i32.const 0) (i32.const 128) (i32.const 1) (i32.const 256))))
+          (func (export "__guest_call") (param $op_len i32) (param $msg_len i32) (result i32)
+            (call $sleep (i64.const 30000000))
+            (if (i32.eq (local.get $op_len) (i32.const 5)) (then (call $sleep (i64.const 30000000))))
+            (call $guest_response (i32.const 0) (i32.const 0))
+            (i32.const 1)))"#,
+    )
+    .unwrap();
+    assert_eq!(WAITING_FUEL_PER_SECOND, 1_000_000_000);
+    let limits = FuelLimits { wapc_init: 1_000, wapc_func: 50_000_000 };
+    let host = new_host(&WasmiEngineProviderBuilder::new().module_bytes(&module).enable_fuel_limits(limits));
+    assert_eq!(host.call("once", b"").unwrap(), b"");
+    assert!(matches!(host.call("twice", b""), Err(Error::DeadlineExceeded(ExecutionLimit::Fuel(50_000_000)))));
+    assert_eq!(host.call("once", b"").unwrap(), b"");
+}
+
+#[test]
+fn a_caller_waits_for_a_busy_instance_as_long_as_a_call_may_take() {
+    // The callback calls the host from another thread while the guest that called it holds the instance: that
+    // call must give up after the time the fuel budget stands for, not wait for ever.
+    let module = guest(
+        r#"(drop (call $host_call (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0)
+                                 (i32.const 0) (i32.const 0)))
+           (call $guest_response (i32.const 1024) (local.get $msg_len))
+           (i32.const 1)"#,
+    );
+    let limits = FuelLimits { wapc_init: 1_000, wapc_func: 20_000_000 };
+    let provider = WasmiEngineProviderBuilder::new().module_bytes(&module).enable_fuel_limits(limits).build().unwrap();
+    let myself: Arc<OnceLock<Weak<WapcHost>>> = Arc::default();
+    let inner = Arc::new(Mutex::new(None));
+    let (handle, outcome) = (Arc::clone(&myself), Arc::clone(&inner));
+    let host = WapcHostBuilder::new()
+        .host_callback(move |_, _, _, _, _| {
+            let host = handle.get().and_then(Weak::upgrade).ok_or("the host is gone")?;
+            let result = std::thread::spawn(move || host.call("inner", b"")).join().map_err(|_| "panicked")?;
+            *outcome.lock().unwrap() = Some(result);
+            Ok(Vec::new())
+        })
+        .build(Box::new(provider))
+        .unwrap();
+    let host = Arc::new(host);
+    myself.set(Arc::downgrade(&host)).unwrap();
+    assert_eq!(host.call("outer", b"x").unwrap(), b"x");
+    assert!(matches!(
+        inner.lock().unwrap().take(),
+        Some(Err(Error::DeadlineExceeded(ExecutionLimit::WallClock(wait)))) if wait == Duration::from_millis(20)
+    ));
 }

@@ -121,7 +121,8 @@ impl<'a> WasmtimeEngineProviderBuilder<'a> {
     /// Interrupts each call that runs longer than `deadline` of wall-clock time, time in host callbacks
     /// included, with [`Error::DeadlineExceeded`]. One ticker thread per engine drives it, in steps of
     /// [`DEADLINE_TICK`](crate::DEADLINE_TICK): a call is stopped between `deadline` and `deadline` plus two
-    /// ticks (or when it next runs guest code, if it is in a host callback then). Start functions get the same
+    /// ticks (or when it next runs guest code, if it is in a host callback then). A WASI call waiting then (a
+    /// `poll_oneoff` sleep, a read of stdin) ends the call too. Start functions get the same
     /// limit unless [`init_deadline`](Self::init_deadline) says otherwise. Not combinable with
     /// [`enable_epoch_interruptions`](Self::enable_epoch_interruptions).
     pub fn deadline(mut self, deadline: Duration) -> Self {

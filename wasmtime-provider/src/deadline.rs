@@ -1,12 +1,15 @@
 //! Execution budgets: the per-call wall-clock deadline on one shared epoch ticker per engine, and upstream's
 //! embedder-driven [`EpochDeadlines`].
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use parking_lot::Mutex;
 use wapc::errors::ExecutionLimit;
 use wasmtime::{Engine, EngineWeak, Store};
+
+use crate::store::WapcStore;
 
 /// Epoch-tick limits, in ticks the embedder drives with [`wasmtime::Engine::increment_epoch`] (upstream waPC's
 /// meaning: no ticker is started, a tick lasts as long as the embedder decides).
@@ -42,7 +45,9 @@ pub(crate) enum Budget {
     WallClock {
         init: Duration,
         call: Duration,
-        _ticker: Arc<Ticker>,
+        /// Keeps the engine's ticker running (and, with WASI, tells its ticks).
+        #[cfg_attr(not(feature = "wasi"), allow(dead_code))]
+        ticker: Arc<Ticker>,
     },
 }
 
@@ -56,12 +61,22 @@ pub(crate) enum Phase {
 impl Budget {
     /// A wall-clock budget, sharing `engine`'s ticker thread (started if this is its first user).
     pub(crate) fn wall_clock(engine: &Engine, init: Duration, call: Duration) -> Self {
-        Budget::WallClock { init, call, _ticker: Ticker::for_engine(engine) }
+        Budget::WallClock { init, call, ticker: Ticker::for_engine(engine) }
     }
 
-    /// Sets the store's epoch deadline for `phase`.
+    /// The deadline a store of this budget keeps for its blocking WASI calls, armed with the epoch deadline:
+    /// only wall-clock budgets say how long a call may take.
+    #[cfg(feature = "wasi")]
+    pub(crate) fn tick_deadline(&self) -> Option<TickDeadline> {
+        match self {
+            Budget::WallClock { ticker, .. } => Some(TickDeadline { ticker: Arc::clone(ticker), tick: 0 }),
+            _ => None,
+        }
+    }
+
+    /// Sets the store's epoch deadline for `phase`, and the tick its blocking WASI calls must end by.
     #[inline]
-    pub(crate) fn arm<T>(&self, store: &mut Store<T>, phase: Phase) {
+    pub(crate) fn arm(&self, store: &mut Store<WapcStore>, phase: Phase) {
         let ticks = match (self, phase) {
             (Budget::Free, _) => return,
             (Budget::Unlimited, _) => UNLIMITED_TICKS,
@@ -71,6 +86,10 @@ impl Budget {
             (Budget::WallClock { call, .. }, Phase::Call) => ticks_for(*call),
         };
         store.set_epoch_deadline(ticks);
+        #[cfg(feature = "wasi")]
+        if let Some(deadline) = &mut store.data_mut().wasi_deadline {
+            deadline.tick = deadline.ticker.ticks().saturating_add(ticks);
+        }
     }
 
     /// The limit an interruption in `phase` means.
@@ -99,9 +118,30 @@ fn ticks_for(duration: Duration) -> u64 {
     u64::try_from(whole).unwrap_or(UNLIMITED_TICKS).saturating_add(1).min(UNLIMITED_TICKS)
 }
 
-/// A thread advancing one engine's epoch every [`DEADLINE_TICK`] while any provider holds its `Arc`.
+/// When a call's wall-clock deadline passes, in ticks of its engine's [`Ticker`]: the tick at which the epoch
+/// interruption stops guest code, and by which a blocking WASI call must give up. Reading it costs an atomic
+/// load, where a clock reading on every call would cost more than a tenth of the call.
+#[cfg(feature = "wasi")]
+#[derive(Debug, Clone)]
+pub(crate) struct TickDeadline {
+    ticker: Arc<Ticker>,
+    tick: u64,
+}
+
+#[cfg(feature = "wasi")]
+impl TickDeadline {
+    /// How long until the deadline passes, to the tick (zero once it has).
+    pub(crate) fn remaining(&self) -> Duration {
+        let ticks = self.tick.saturating_sub(self.ticker.ticks());
+        DEADLINE_TICK.saturating_mul(u32::try_from(ticks).unwrap_or(u32::MAX))
+    }
+}
+
+/// A thread advancing one engine's epoch every [`DEADLINE_TICK`] while any provider holds its `Arc`, and
+/// counting its ticks.
 pub(crate) struct Ticker {
     engine: EngineWeak,
+    ticks: AtomicU64,
 }
 
 impl std::fmt::Debug for Ticker {
@@ -124,7 +164,7 @@ impl Ticker {
         if let Some(ticker) = existing {
             return ticker;
         }
-        let ticker = Arc::new(Ticker { engine: engine.weak() });
+        let ticker = Arc::new(Ticker { engine: engine.weak(), ticks: AtomicU64::new(0) });
         tickers.push(Arc::downgrade(&ticker));
         let weak = Arc::downgrade(&ticker);
         std::thread::Builder::new()
@@ -134,10 +174,18 @@ impl Ticker {
         ticker
     }
 
+    /// How many ticks have passed since the ticker started.
+    #[cfg(feature = "wasi")]
+    pub(crate) fn ticks(&self) -> u64 {
+        self.ticks.load(Ordering::Relaxed)
+    }
+
     fn run(ticker: &Weak<Ticker>) {
         loop {
             std::thread::sleep(DEADLINE_TICK);
-            let Some(engine) = ticker.upgrade().and_then(|ticker| ticker.engine.upgrade()) else { return };
+            let Some(ticker) = ticker.upgrade() else { return };
+            let Some(engine) = ticker.engine.upgrade() else { return };
+            ticker.ticks.fetch_add(1, Ordering::Relaxed);
             engine.increment_epoch();
         }
     }
@@ -153,6 +201,18 @@ mod tests {
         assert_eq!(ticks_for(DEADLINE_TICK), 2);
         assert_eq!(ticks_for(DEADLINE_TICK + Duration::from_nanos(1)), 3);
         assert_eq!(ticks_for(Duration::MAX), UNLIMITED_TICKS);
+    }
+
+    #[cfg(feature = "wasi")]
+    #[test]
+    fn tick_deadlines_count_down_in_ticks() {
+        let ticker = Arc::new(Ticker { engine: Engine::default().weak(), ticks: AtomicU64::new(10) });
+        let deadline = TickDeadline { ticker: Arc::clone(&ticker), tick: 13 };
+        assert_eq!(deadline.remaining(), DEADLINE_TICK * 3);
+        ticker.ticks.store(13, Ordering::Relaxed);
+        assert_eq!(deadline.remaining(), Duration::ZERO);
+        ticker.ticks.store(20, Ordering::Relaxed);
+        assert_eq!(deadline.remaining(), Duration::ZERO);
     }
 
     #[test]

@@ -27,7 +27,10 @@
 //!   allocator, pass an engine configured with it.
 //! - **Limits**: a per-call wall-clock [`deadline`](WasmtimeEngineProviderBuilder::deadline) driven by one
 //!   shared ticker thread per engine, or upstream's embedder-driven [`EpochDeadlines`]; memory and table
-//!   [`ResourceLimits`], with a default memory cap of [`DEFAULT_MAX_MEMORY_BYTES`].
+//!   [`ResourceLimits`] for all memories and all tables of an instance together, by default
+//!   [`DEFAULT_MAX_MEMORY_BYTES`] and [`DEFAULT_MAX_TABLE_ELEMENTS`]. WASI calls that wait (a `poll_oneoff` sleep,
+//!   a read of stdin) end at the deadline too, which epoch interruption alone would not do; under
+//!   [`EpochDeadlines`], whose ticks measure no time the provider knows, they wait as long as upstream's do.
 //! - **WASI preview 1** (feature `wasi`, on by default), including the `wasi_unstable` names old TinyGo guests
 //!   import: [`wasi_params`](WasmtimeEngineProviderBuilder::wasi_params) keeps upstream's meaning, and
 //!   [`wasi_stdio`](WasmtimeEngineProviderBuilder::wasi_stdio) and
@@ -59,7 +62,7 @@ pub use builder::WasmtimeEngineProviderBuilder;
 pub use deadline::{DEADLINE_TICK, EpochDeadlines};
 pub use provider::{WasmtimeEngineProvider, WasmtimeEngineProviderPre};
 /// Memory and table limits, shared by every engine provider.
-pub use wapc::{DEFAULT_MAX_MEMORY_BYTES, ResourceLimits};
+pub use wapc::{DEFAULT_MAX_MEMORY_BYTES, DEFAULT_MAX_TABLE_ELEMENTS, ResourceLimits};
 /// The wasmtime this provider is built on, for configuring engines and modules with the same version.
 pub use wasmtime;
 /// The wasmtime-wasi this provider is built on.

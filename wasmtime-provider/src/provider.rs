@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use wapc::errors::{Error, Result, Trap, TrapKind};
 use wapc::wapc_functions::{GUEST_CALL, MEMORY, REQUIRED_STARTS, TINYGO_START};
-use wapc::{ModuleState, ResourceLimits, WebAssemblyEngineProvider};
+use wapc::{ModuleState, ResourceLimits, ResourceUsage, WebAssemblyEngineProvider};
 use wasmtime::{Engine, InstancePre, Linker, Module, Store, TypedFunc};
 
 use crate::deadline::{Budget, EpochDeadlines, Phase};
@@ -128,9 +128,11 @@ impl GuestInstance {
     fn new(pre: &WasmtimeEngineProviderPre, budget: &Budget) -> Result<Self> {
         let data = WapcStore {
             memory: None,
-            limiter: Limiter(pre.settings.limits),
+            limiter: Limiter(ResourceUsage::new(pre.settings.limits)),
             #[cfg(feature = "wasi")]
             wasi: wasi::context(&pre.settings.wasi)?,
+            #[cfg(feature = "wasi")]
+            wasi_deadline: budget.tick_deadline(),
         };
         let mut store = Store::new(&pre.engine, data);
         store.limiter(|data| &mut data.limiter);
@@ -138,6 +140,7 @@ impl GuestInstance {
         let uses_wasi = pre.uses_wasi();
         let instance = run_guest(uses_wasi, || pre.instance_pre.instantiate(&mut store))
             .map_err(|e| execution_error(e, budget.limit(Phase::Init)))?;
+        store.data_mut().limiter.0.instantiated();
 
         let guest_call = instance
             .get_func(&mut store, GUEST_CALL)

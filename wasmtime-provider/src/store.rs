@@ -2,6 +2,8 @@
 
 use wasmtime::Memory;
 
+#[cfg(feature = "wasi")]
+use crate::deadline::TickDeadline;
 use crate::limits::Limiter;
 
 /// What the imports and the limiter need from a store.
@@ -11,4 +13,7 @@ pub(crate) struct WapcStore {
     pub(crate) limiter: Limiter,
     #[cfg(feature = "wasi")]
     pub(crate) wasi: wasmtime_wasi::p1::WasiP1Ctx,
+    /// When the blocking WASI calls of the running call (or start-up) must end, if the budget says.
+    #[cfg(feature = "wasi")]
+    pub(crate) wasi_deadline: Option<TickDeadline>,
 }

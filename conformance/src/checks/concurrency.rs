@@ -15,6 +15,7 @@ use crate::{Engine, Options};
 pub const CHECKS: &[(&str, Check)] = &[
     ("concurrency::eight_threads_share_one_host", eight_threads_share_one_host),
     ("concurrency::same_thread_reentrancy_is_refused", same_thread_reentrancy_is_refused),
+    ("concurrency::replace_module_from_the_callback_is_refused", replace_module_from_the_callback_is_refused),
     ("concurrency::cycle_through_another_thread_ends", cycle_through_another_thread_ends),
     ("concurrency::panicking_callback", panicking_callback),
     ("concurrency::call_inside_tokio_runtimes", call_inside_tokio_runtimes),
@@ -79,6 +80,22 @@ fn same_thread_reentrancy_is_refused(engine: &dyn Engine) {
     }
     assert_eq!(*outcomes.lock(), vec!["Reentrant".to_owned()]);
     assert_eq!(host.call("echo", b"after").unwrap(), b"after");
+}
+
+/// The callback replacing the module of the host whose guest is calling it must be refused like a call, not
+/// wait for the instance it is running in; the module stays.
+fn replace_module_from_the_callback_is_refused(engine: &dyn Engine) {
+    let (host, outcomes) =
+        self_calling_host(engine, None, |host| host.replace_module(Sdk::Upstream.module()).map(|()| Vec::new()));
+    match failure(host.call("ping", b"outer")) {
+        Error::GuestError(text) => {
+            assert_eq!(text, "Host error: reentrant call: a host callback called back into the host that is running it")
+        }
+        other => panic!("expected the guest to report the refused replacement, got {other:?}"),
+    }
+    assert_eq!(*outcomes.lock(), vec!["Reentrant".to_owned()]);
+    // Only the module built with this project's SDK has `echo_owned`.
+    assert_eq!(host.call("echo_owned", b"after").unwrap(), b"after");
 }
 
 fn cycle_through_another_thread_ends(engine: &dyn Engine) {

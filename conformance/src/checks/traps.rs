@@ -1,6 +1,7 @@
 //! Guests that trap, run away or grow without end. Each must fail with the exact error and leave the host
 //! serving.
 
+use wapc::ResourceLimits;
 use wapc::errors::{Error, Resource, ResourceLimit, TrapKind};
 
 use super::{Check, assert_recovers, failure, host};
@@ -48,7 +49,8 @@ fn infinite_loop_under_a_budget(engine: &dyn Engine) {
 
 fn memory_grow_bomb_under_a_limit(engine: &dyn Engine) {
     const PAGE: usize = 65536;
-    let options = Options { max_memory_bytes: Some(32 * PAGE), ..Options::default() };
+    let limits = ResourceLimits { max_memory_size: Some(32 * PAGE), ..ResourceLimits::DEFAULT };
+    let options = Options { limits: Some(limits), ..Options::default() };
     // Grows by 16 pages until refused: 1 -> 17 -> 33 pages, the last one past the 32-page limit.
     let bomb = "(loop $grow (br_if $grow (i32.ne (memory.grow (i32.const 16)) (i32.const -1)))) (i32.const 0)";
     let (host, _) = host(engine, &wat_guest(bomb, ""), &options);

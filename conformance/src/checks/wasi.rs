@@ -15,6 +15,7 @@ pub const CHECKS: &[(&str, Check)] = &[
     ("wasi::nonzero_exit_in_start_fails_init", nonzero_exit_in_start_fails_init),
     ("wasi::closed_stdio_discards_output", closed_stdio_discards_output),
     ("wasi::read_only_directory_refuses_writes", read_only_directory_refuses_writes),
+    ("wasi::read_only_directory_refuses_new_times", read_only_directory_refuses_new_times),
     ("wasi::writable_directories_accept_writes", writable_directories_accept_writes),
 ];
 
@@ -89,6 +90,62 @@ fn read_only_directory_refuses_writes(engine: &dyn Engine) {
     let errno = host.call("create", b"").unwrap();
     assert_ne!(errno, [0], "creating a file in a read-only directory succeeded");
     assert!(!dir.join("created.txt").exists());
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// A guest whose every call opens `existing.txt` in its first preopened directory (fd 3) for reading, with the
+/// right to set its times, then sets them to the epoch through the file and through the directory, truncates
+/// the file and writes to it, and answers the five WASI errnos.
+fn times_setting_guest() -> Vec<u8> {
+    wat_to_wasm(
+        r#"(module
+          (import "wasi_snapshot_preview1" "path_open"
+            (func $path_open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "fd_filestat_set_times"
+            (func $fd_filestat_set_times (param i32 i64 i64 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "path_filestat_set_times"
+            (func $path_filestat_set_times (param i32 i32 i32 i32 i64 i64 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "fd_filestat_set_size" (func $fd_filestat_set_size (param i32 i64) (result i32)))
+          (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+          (import "wapc" "__guest_response" (func $guest_response (param i32 i32)))
+          (memory (export "memory") 1)
+          (data (i32.const 100) "existing.txt")
+          (func (export "__guest_call") (param i32 i32) (result i32)
+            ;; rights: FD_READ | FD_FILESTAT_SET_TIMES
+            (i32.store8 (i32.const 300)
+              (call $path_open (i32.const 3) (i32.const 0) (i32.const 100) (i32.const 12)
+                               (i32.const 0) (i64.const 8388610) (i64.const 0) (i32.const 0) (i32.const 320)))
+            ;; flags: ATIM | MTIM
+            (i32.store8 (i32.const 301)
+              (call $fd_filestat_set_times (i32.load (i32.const 320)) (i64.const 0) (i64.const 0) (i32.const 5)))
+            (i32.store8 (i32.const 302)
+              (call $path_filestat_set_times (i32.const 3) (i32.const 0) (i32.const 100) (i32.const 12)
+                                             (i64.const 0) (i64.const 0) (i32.const 5)))
+            (i32.store8 (i32.const 303) (call $fd_filestat_set_size (i32.load (i32.const 320)) (i64.const 0)))
+            (i32.store (i32.const 400) (i32.const 100))
+            (i32.store (i32.const 404) (i32.const 4))
+            (i32.store8 (i32.const 304)
+              (call $fd_write (i32.load (i32.const 320)) (i32.const 400) (i32.const 1) (i32.const 408)))
+            (call $guest_response (i32.const 300) (i32.const 5))
+            (i32.const 1)))"#,
+    )
+}
+
+/// Setting a file's times or size changes it as writing does: a read-only directory refuses it, through a file
+/// opened for reading as through the directory, with `EPERM`; writing to such a file is `EBADF`.
+fn read_only_directory_refuses_new_times(engine: &dyn Engine) {
+    const SUCCESS: u8 = 0;
+    const EBADF: u8 = 8;
+    const EPERM: u8 = 63;
+    let dir = scratch_dir(&format!("{}-read-only-times", engine.name()));
+    let file = dir.join("existing.txt");
+    std::fs::write(&file, b"kept").unwrap();
+    let modified = std::fs::metadata(&file).unwrap().modified().unwrap();
+    let options = Options { read_only_dirs: vec![(dir.display().to_string(), "/data".into())], ..Options::default() };
+    let (host, _) = host(engine, &times_setting_guest(), &options);
+    assert_eq!(host.call("touch", b"").unwrap(), [SUCCESS, EPERM, EPERM, EPERM, EBADF]);
+    assert_eq!(std::fs::metadata(&file).unwrap().modified().unwrap(), modified);
+    assert_eq!(std::fs::read(&file).unwrap(), b"kept");
     std::fs::remove_dir_all(dir).unwrap();
 }
 

@@ -7,7 +7,7 @@ use parking_lot::Mutex;
 use wapc::WebAssemblyEngineProvider;
 use wapc::errors::{ExecutionLimit, Result};
 use wasmi_provider::wasmi::{self, Config, Module};
-use wasmi_provider::{FuelLimits, ResourceLimits, WasmiEngineProviderBuilder};
+use wasmi_provider::{FuelLimits, WasmiEngineProviderBuilder};
 
 use crate::{Engine, Options};
 
@@ -59,9 +59,8 @@ impl Engine for Wasmi {
         if options.limited {
             builder = builder.enable_fuel_limits(FuelLimits { wapc_init: CALL_FUEL, wapc_func: CALL_FUEL });
         }
-        if let Some(max) = options.max_memory_bytes {
-            builder =
-                builder.enable_resource_limits(ResourceLimits { max_memory_size: Some(max), max_table_elements: None });
+        if let Some(limits) = options.limits {
+            builder = builder.enable_resource_limits(limits);
         }
         Ok(Box::new(builder.build()?))
     }

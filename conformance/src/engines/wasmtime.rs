@@ -8,7 +8,7 @@ use parking_lot::Mutex;
 use wapc::WebAssemblyEngineProvider;
 use wapc::errors::{Error, ExecutionLimit, Result};
 use wasmtime_provider::wasmtime::{Config, Module};
-use wasmtime_provider::{ResourceLimits, WasmtimeEngineProviderBuilder, wasmtime};
+use wasmtime_provider::{WasmtimeEngineProviderBuilder, wasmtime};
 
 use crate::{Engine, Options};
 
@@ -59,9 +59,8 @@ impl Engine for Wasmtime {
         if options.limited {
             builder = builder.deadline(CALL_DEADLINE);
         }
-        if let Some(max) = options.max_memory_bytes {
-            builder =
-                builder.enable_resource_limits(ResourceLimits { max_memory_size: Some(max), max_table_elements: None });
+        if let Some(limits) = options.limits {
+            builder = builder.enable_resource_limits(limits);
         }
         Ok(Box::new(builder.build()?))
     }

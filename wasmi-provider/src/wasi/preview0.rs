@@ -1,36 +1,19 @@
 //! The `wasi_unstable` (WASI preview 0) functions, which old TinyGo guests import and `wasmi_wasi` does not
 //! provide, linked to wasi-common's preview 0 implementation (which translates the layouts that differ from
-//! preview 1: `whence`, file stats, directory entries, subscriptions).
-
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
+//! preview 1: `whence`, file stats, directory entries, subscriptions). The functions that may wait are
+//! [charged](super::waiting) like their preview 1 forms.
 
 use wasmi::{Caller, Extern, Linker};
 use wasmi_wasi::WasmiGuestMemory;
+use wasmi_wasi::wasi_common::WasiCtx;
 use wasmi_wasi::wasi_common::snapshots::preview_0::wasi_unstable;
-use wasmi_wasi::wasi_common::{I32Exit, WasiCtx};
 
+use super::run_to_completion;
+use super::waiting::{link_charged, wasi_error};
 use crate::store::WapcStore;
 
 /// The import module of WASI preview 0.
 const MODULE: &str = "wasi_unstable";
-
-/// Runs a wasi-common function to completion. Its synchronous implementations never wait, so one poll
-/// finishes them.
-fn run_to_completion<F: Future>(call: F) -> Result<F::Output, wasmi::Error> {
-    match pin!(call).poll(&mut Context::from_waker(Waker::noop())) {
-        Poll::Ready(output) => Ok(output),
-        Poll::Pending => Err(wasmi::Error::new("a WASI preview 0 call tried to wait")),
-    }
-}
-
-/// A wasi-common failure as a wasmi error: `proc_exit` keeps its status, the rest their message.
-fn wasi_error(error: wiggle::anyhow::Error) -> wasmi::Error {
-    match error.downcast::<I32Exit>() {
-        Ok(I32Exit(status)) => wasmi::Error::i32_exit(status),
-        Err(error) => wasmi::Error::new(error.to_string()),
-    }
-}
 
 macro_rules! link_preview0 {
     ($( fn $name:ident($($arg:ident: $ty:ty),*) -> $ret:ty; )*) => {
@@ -50,6 +33,7 @@ macro_rules! link_preview0 {
                     result.map(<$ret>::from).map_err(wasi_error)
                 })?;
             )*
+            link_charged!(linker, MODULE, wasi_unstable, [poll_oneoff, fd_read]);
             Ok(())
         }
     };
@@ -76,7 +60,6 @@ link_preview0! {
         fn fd_prestat_get(a: i32, b: i32) -> i32;
         fn fd_prestat_dir_name(a: i32, b: i32, c: i32) -> i32;
         fn fd_pwrite(a: i32, b: i32, c: i32, d: i64, e: i32) -> i32;
-        fn fd_read(a: i32, b: i32, c: i32, d: i32) -> i32;
         fn fd_readdir(a: i32, b: i32, c: i32, d: i64, e: i32) -> i32;
         fn fd_renumber(a: i32, b: i32) -> i32;
         fn fd_seek(a: i32, b: i64, c: i32, d: i32) -> i32;
@@ -93,7 +76,6 @@ link_preview0! {
         fn path_rename(a: i32, b: i32, c: i32, d: i32, e: i32, f: i32) -> i32;
         fn path_symlink(a: i32, b: i32, c: i32, d: i32, e: i32) -> i32;
         fn path_unlink_file(a: i32, b: i32, c: i32) -> i32;
-        fn poll_oneoff(a: i32, b: i32, c: i32, d: i32) -> i32;
         fn proc_exit(a: i32) -> ();
         fn proc_raise(a: i32) -> i32;
         fn sched_yield() -> i32;

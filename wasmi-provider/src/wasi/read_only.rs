@@ -2,18 +2,24 @@
 //!
 //! wasi-common has no read-only preopen, so this wraps a directory and refuses, with `EPERM`, every operation
 //! that would change it: opening a file for writing (or to create or truncate it), creating, removing,
-//! renaming and linking entries, and setting times. Subdirectories opened through it are wrapped too.
+//! renaming and linking entries, and setting times. Subdirectories opened through it are wrapped too, and so
+//! are files ([`ReadOnlyFile`]): the system lets a file opened for reading have its times set.
 
 use std::any::Any;
+use std::io::{IoSlice, IoSliceMut, SeekFrom};
 use std::path::PathBuf;
 
-use wasmi_wasi::WasiDir;
 use wasmi_wasi::wasi_common::dir::{OpenResult, ReaddirCursor, ReaddirEntity};
-use wasmi_wasi::wasi_common::file::{FdFlags, Filestat, OFlags};
+use wasmi_wasi::wasi_common::file::{Advice, FdFlags, FileType, Filestat, OFlags};
 use wasmi_wasi::wasi_common::{Error, ErrorExt, SystemTimeSpec};
+use wasmi_wasi::{WasiDir, WasiFile};
 
 /// A directory the guest may only read.
 pub(crate) struct ReadOnlyDir(pub(crate) Box<dyn WasiDir>);
+
+/// A file opened through a [`ReadOnlyDir`]: opened for reading only, and refusing what would change it
+/// without writing to it (setting its times).
+pub(crate) struct ReadOnlyFile(Box<dyn WasiFile>);
 
 /// The flags that make an open change the file system.
 fn writes(oflags: OFlags, write: bool, fdflags: FdFlags) -> bool {
@@ -42,7 +48,7 @@ impl WasiDir for ReadOnlyDir {
         }
         match self.0.open_file(symlink_follow, path, oflags, read, false, fdflags).await? {
             OpenResult::Dir(dir) => Ok(OpenResult::Dir(Box::new(ReadOnlyDir(dir)))),
-            file => Ok(file),
+            OpenResult::File(file) => Ok(OpenResult::File(Box::new(ReadOnlyFile(file)))),
         }
     }
 
@@ -97,5 +103,89 @@ impl WasiDir for ReadOnlyDir {
         _follow_symlinks: bool,
     ) -> Result<(), Error> {
         Err(Error::perm())
+    }
+}
+
+#[wiggle::async_trait]
+impl WasiFile for ReadOnlyFile {
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+
+    async fn get_filetype(&self) -> Result<FileType, Error> {
+        self.0.get_filetype().await
+    }
+
+    #[cfg(unix)]
+    fn pollable(&self) -> Option<std::os::fd::BorrowedFd<'_>> {
+        self.0.pollable()
+    }
+
+    fn isatty(&self) -> bool {
+        self.0.isatty()
+    }
+
+    async fn datasync(&self) -> Result<(), Error> {
+        self.0.datasync().await
+    }
+
+    async fn sync(&self) -> Result<(), Error> {
+        self.0.sync().await
+    }
+
+    async fn get_fdflags(&self) -> Result<FdFlags, Error> {
+        self.0.get_fdflags().await
+    }
+
+    async fn set_fdflags(&mut self, flags: FdFlags) -> Result<(), Error> {
+        self.0.set_fdflags(flags).await
+    }
+
+    async fn get_filestat(&self) -> Result<Filestat, Error> {
+        self.0.get_filestat().await
+    }
+
+    async fn set_filestat_size(&self, _size: u64) -> Result<(), Error> {
+        Err(Error::perm())
+    }
+
+    async fn advise(&self, offset: u64, len: u64, advice: Advice) -> Result<(), Error> {
+        self.0.advise(offset, len, advice).await
+    }
+
+    async fn set_times(&self, _atime: Option<SystemTimeSpec>, _mtime: Option<SystemTimeSpec>) -> Result<(), Error> {
+        Err(Error::perm())
+    }
+
+    async fn read_vectored<'a>(&self, buffers: &mut [IoSliceMut<'a>]) -> Result<u64, Error> {
+        self.0.read_vectored(buffers).await
+    }
+
+    async fn read_vectored_at<'a>(&self, buffers: &mut [IoSliceMut<'a>], offset: u64) -> Result<u64, Error> {
+        self.0.read_vectored_at(buffers, offset).await
+    }
+
+    async fn write_vectored<'a>(&self, _buffers: &[IoSlice<'a>]) -> Result<u64, Error> {
+        Err(Error::perm())
+    }
+
+    async fn write_vectored_at<'a>(&self, _buffers: &[IoSlice<'a>], _offset: u64) -> Result<u64, Error> {
+        Err(Error::perm())
+    }
+
+    async fn seek(&self, position: SeekFrom) -> Result<u64, Error> {
+        self.0.seek(position).await
+    }
+
+    async fn peek(&self, buffer: &mut [u8]) -> Result<u64, Error> {
+        self.0.peek(buffer).await
+    }
+
+    fn num_ready_bytes(&self) -> Result<u64, Error> {
+        self.0.num_ready_bytes()
+    }
+
+    async fn readable(&self) -> Result<(), Error> {
+        self.0.readable().await
     }
 }
