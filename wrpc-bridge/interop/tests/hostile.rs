@@ -189,6 +189,19 @@ fn peer_attacks() -> Vec<(&'static str, Vec<u8>, Duration, &'static str)> {
     ]
 }
 
+/// Has `bridge` call a hostile peer for each of [`peer_attacks`], the peer taking each connection from `accept`.
+fn refuses_every_peer_attack<S: Read + Write>(
+    mut bridge: BridgeUnderAttack,
+    accept: impl Fn() -> S + Send + Sync + 'static,
+) {
+    let accept = std::sync::Arc::new(accept);
+    for (name, answer, hold, expected) in peer_attacks() {
+        let accept = std::sync::Arc::clone(&accept);
+        let error = bridge.refuses(name, move || hostile_peer(accept(), &answer, hold));
+        assert!(error.ends_with(expected), "{name}: {error}");
+    }
+}
+
 #[test]
 fn hostile_peers_over_tcp() {
     if as_child() {
@@ -196,12 +209,8 @@ fn hostile_peers_over_tcp() {
     }
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let address = format!("tcp://{}", listener.local_addr().unwrap());
-    let mut bridge = BridgeUnderAttack::start("hostile_peers_over_tcp", &address);
-    for (name, answer, hold, expected) in peer_attacks() {
-        let listener = listener.try_clone().unwrap();
-        let error = bridge.refuses(name, move || hostile_peer(listener.accept().unwrap().0, &answer, hold));
-        assert!(error.ends_with(expected), "{name}: {error}");
-    }
+    let bridge = BridgeUnderAttack::start("hostile_peers_over_tcp", &address);
+    refuses_every_peer_attack(bridge, move || listener.accept().unwrap().0);
 }
 
 #[test]
@@ -212,13 +221,8 @@ fn hostile_peers_over_a_unix_socket() {
     let socket = std::env::temp_dir().join(format!("wrpc-bridge-hostile-peer-{}.sock", std::process::id()));
     let _ = std::fs::remove_file(&socket);
     let listener = UnixListener::bind(&socket).unwrap();
-    let mut bridge =
-        BridgeUnderAttack::start("hostile_peers_over_a_unix_socket", &format!("unix://{}", socket.display()));
-    for (name, answer, hold, expected) in peer_attacks() {
-        let listener = listener.try_clone().unwrap();
-        let error = bridge.refuses(name, move || hostile_peer(listener.accept().unwrap().0, &answer, hold));
-        assert!(error.ends_with(expected), "{name}: {error}");
-    }
+    let bridge = BridgeUnderAttack::start("hostile_peers_over_a_unix_socket", &format!("unix://{}", socket.display()));
+    refuses_every_peer_attack(bridge, move || listener.accept().unwrap().0);
     let _ = std::fs::remove_file(socket);
 }
 

@@ -190,10 +190,12 @@ fn clients_learn_only_the_kind_of_a_host_side_failure() {
     service.stop();
 }
 
-#[test]
-fn stop_now_cuts_off_calls_in_flight() {
-    let service = ServiceBuilder::new(Arc::new(relay::echoing_host(Duration::from_secs(2))))
+/// Serves a relay host whose host calls take `delay`, stops the service with `stop` while a call is in flight, checks
+/// that the call was cut off, and returns how long stopping took.
+fn stop_with_a_call_in_flight(delay: Duration, grace: Duration, stop: impl FnOnce(wrpc_bridge::Service)) -> Duration {
+    let service = ServiceBuilder::new(Arc::new(relay::echoing_host(delay)))
         .opaque("legacy:guest/api@0.1.0", ["relay"])
+        .grace_period(grace)
         .serve(&"tcp://127.0.0.1:0".parse::<Address>().unwrap())
         .unwrap();
     let Address::Tcp(address) = service.address().clone() else { panic!("not a TCP address") };
@@ -203,30 +205,24 @@ fn stop_now_cuts_off_calls_in_flight() {
     let in_flight = runtime.spawn(async move { api::relay(&client, (), &Bytes::from_static(b"b\0n\0o\0late")).await });
     std::thread::sleep(Duration::from_millis(200));
     let stopping = Instant::now();
-    service.stop_now();
-    assert!(stopping.elapsed() < Duration::from_secs(1), "stop_now waited {:?}", stopping.elapsed());
+    stop(service);
+    let took = stopping.elapsed();
     let cut = runtime.block_on(async { tokio::time::timeout(Duration::from_secs(10), in_flight).await });
     assert!(cut.expect("the client never learned").unwrap().is_err(), "the call in flight was answered");
+    took
+}
+
+#[test]
+fn stop_now_cuts_off_calls_in_flight() {
+    let took =
+        stop_with_a_call_in_flight(Duration::from_secs(2), Duration::from_secs(10), wrpc_bridge::Service::stop_now);
+    assert!(took < Duration::from_secs(1), "stop_now waited {took:?}");
 }
 
 #[test]
 fn stop_cuts_off_what_outlives_the_grace_period() {
-    let service = ServiceBuilder::new(Arc::new(relay::echoing_host(Duration::from_secs(3))))
-        .opaque("legacy:guest/api@0.1.0", ["relay"])
-        .grace_period(Duration::from_millis(300))
-        .serve(&"tcp://127.0.0.1:0".parse::<Address>().unwrap())
-        .unwrap();
-    let Address::Tcp(address) = service.address().clone() else { panic!("not a TCP address") };
-
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let client = wrpc_transport::tcp::Client::from(address);
-    let in_flight = runtime.spawn(async move { api::relay(&client, (), &Bytes::from_static(b"b\0n\0o\0slow")).await });
-    std::thread::sleep(Duration::from_millis(200));
-    let stopping = Instant::now();
-    service.stop();
-    let took = stopping.elapsed();
-    assert!(took >= Duration::from_millis(300), "stop returned before its grace period: {took:?}");
-    assert!(took < Duration::from_millis(300) + Duration::from_secs(1), "stop took {took:?}");
-    let cut = runtime.block_on(async { tokio::time::timeout(Duration::from_secs(10), in_flight).await });
-    assert!(cut.expect("the client never learned").unwrap().is_err(), "the call in flight was answered");
+    let grace = Duration::from_millis(300);
+    let took = stop_with_a_call_in_flight(Duration::from_secs(3), grace, wrpc_bridge::Service::stop);
+    assert!(took >= grace, "stop returned before its grace period: {took:?}");
+    assert!(took < grace + Duration::from_secs(1), "stop took {took:?}");
 }
