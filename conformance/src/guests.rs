@@ -15,6 +15,8 @@ pub enum Sdk {
 pub static GUEST_OURS: &[u8] = include_bytes!(env!("GUEST_OURS_WASM"));
 /// The conformance guest built with upstream `wapc-guest` 1.2.
 pub static GUEST_UPSTREAM: &[u8] = include_bytes!(env!("GUEST_UPSTREAM_WASM"));
+/// Where [`GUEST_UPSTREAM`] was built, for programs that read a module from a file.
+pub const GUEST_UPSTREAM_PATH: &str = env!("GUEST_UPSTREAM_WASM");
 
 impl Sdk {
     /// Both SDKs.

@@ -85,6 +85,20 @@ pub enum Error {
         /// Its length in bytes.
         len: usize,
     },
+    /// No instance of a pool became free within the pool's acquire timeout. The guest never ran.
+    #[error("no instance of pool `{pool}` became free within {waited:?}")]
+    PoolTimeout {
+        /// The pool's name.
+        pool: String,
+        /// How long the call waited.
+        waited: Duration,
+    },
+    /// The pool was shut down before the call could start. The guest never ran.
+    #[error("pool `{pool}` is shut down")]
+    PoolClosed {
+        /// The pool's name.
+        pool: String,
+    },
     /// An I/O error (reading a module, opening a WASI directory).
     #[error("I/O error: {0}")]
     Io(#[from] std::io::Error),
@@ -119,6 +133,18 @@ impl Error {
 
     pub(crate) fn abi(import: &'static str, problem: AbiProblem) -> Self {
         Error::AbiViolation { import, problem }
+    }
+}
+
+/// The text of a panic payload (`&str` and `String` payloads; others are named as such), for errors that report
+/// a panic caught at a boundary.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    if let Some(text) = payload.downcast_ref::<&str>() {
+        (*text).to_owned()
+    } else if let Some(text) = payload.downcast_ref::<String>() {
+        text.clone()
+    } else {
+        "a panic with a payload that is not text".to_owned()
     }
 }
 

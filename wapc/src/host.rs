@@ -8,8 +8,9 @@ use std::time::Duration;
 use parking_lot::{Mutex, MutexGuard};
 
 use crate::active_call::{ActiveCall, Request};
+use crate::errors::panic_message;
 use crate::errors::{AbiProblem, Error, ExecutionLimit, NO_GUEST_ERROR_TEXT, Result};
-use crate::module_state::{ModuleState, panic_message};
+use crate::module_state::ModuleState;
 use crate::wapc_functions::GUEST_CALL;
 use crate::{ConsoleLog, HostCallback, WebAssemblyEngineProvider};
 
@@ -66,6 +67,21 @@ impl WapcHost {
     #[must_use]
     pub fn id(&self) -> u64 {
         self.state.id()
+    }
+
+    /// The bytes of linear memory the guest's instance has committed, all its memories together, if its
+    /// provider tracks them (both of this project's do). Waits for a running call to finish.
+    #[must_use]
+    pub fn memory_bytes(&self) -> Option<usize> {
+        self.engine.lock().provider.memory_bytes()
+    }
+
+    /// Another provider of the module this host runs (after [`replace_module`](Self::replace_module), the new
+    /// one), sharing its compiled code: see [`WebAssemblyEngineProvider::share_module`]. Waits for a running
+    /// call to finish.
+    #[must_use]
+    pub fn share_module(&self) -> Option<Box<dyn WebAssemblyEngineProvider>> {
+        self.engine.lock().provider.share_module()
     }
 
     /// Runs `operation` of the guest with `payload` and returns its response.

@@ -2,7 +2,7 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use crate::errors::{Error, Result};
+use crate::errors::{Error, Result, panic_message};
 use crate::{ConsoleLog, HostCallback};
 
 /// The identity and host-side handlers of one [`WapcHost`](crate::WapcHost).
@@ -65,17 +65,6 @@ impl std::fmt::Debug for ModuleState {
             .field("host_callback", &self.host_callback.is_some())
             .field("console_log", &self.console_log.is_some())
             .finish()
-    }
-}
-
-/// The text of a panic payload (`&str` and `String` payloads; others are named as such).
-pub(crate) fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
-    if let Some(text) = payload.downcast_ref::<&str>() {
-        (*text).to_owned()
-    } else if let Some(text) = payload.downcast_ref::<String>() {
-        text.clone()
-    } else {
-        "a panic with a payload that is not text".to_owned()
     }
 }
 

@@ -53,4 +53,17 @@ pub trait WebAssemblyEngineProvider: Send {
     fn call_deadline(&self) -> Option<Duration> {
         None
     }
+
+    /// Another provider of the same compiled module, with the same settings and no instance until its
+    /// [`init`](Self::init): how a pool adds instances without compiling the module again. `None` (the
+    /// default) when the engine cannot share a compiled module.
+    fn share_module(&self) -> Option<Box<dyn WebAssemblyEngineProvider>> {
+        None
+    }
+
+    /// The bytes of linear memory the current instance has committed, all its memories together, if the
+    /// provider tracks them. Pools use it to recycle instances whose memory has grown past a mark.
+    fn memory_bytes(&self) -> Option<usize> {
+        None
+    }
 }

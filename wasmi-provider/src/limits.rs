@@ -26,6 +26,11 @@ impl Limiter {
         self.usage.instantiated();
     }
 
+    /// The bytes of all linear memories together.
+    pub(crate) fn memory_bytes(&self) -> usize {
+        self.usage.memory_bytes()
+    }
+
     /// Whether a growth was refused since [`take_refused`](Self::take_refused) was last called.
     pub(crate) fn has_refused(&self) -> bool {
         self.refused.is_some()

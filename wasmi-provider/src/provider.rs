@@ -171,8 +171,25 @@ impl WebAssemblyEngineProvider for WasmiEngineProvider {
         Ok(())
     }
 
+    fn share_module(&self) -> Option<Box<dyn WebAssemblyEngineProvider>> {
+        Some(Box::new(self.clone()))
+    }
+
+    fn memory_bytes(&self) -> Option<usize> {
+        self.instance.as_ref().map(|instance| instance.store.data().limiter.memory_bytes())
+    }
+
     fn call_deadline(&self) -> Option<Duration> {
         self.budget.call_time()
+    }
+}
+
+/// A clone shares the compiled module and settings and makes a fresh instance of its own (on
+/// [`init`](WebAssemblyEngineProvider::init), which [`WapcHost::new`](wapc::WapcHost::new) calls): the cheap way
+/// to give each thread or each pool member a host of one module.
+impl Clone for WasmiEngineProvider {
+    fn clone(&self) -> Self {
+        WasmiEngineProvider { pre: self.pre.clone(), budget: self.budget, instance: None }
     }
 }
 

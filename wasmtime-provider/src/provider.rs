@@ -130,7 +130,7 @@ impl GuestInstance {
             memory: None,
             limiter: Limiter(ResourceUsage::new(pre.settings.limits)),
             #[cfg(feature = "wasi")]
-            wasi: wasi::context(&pre.settings.wasi)?,
+            wasi: sync_wrapper::SyncWrapper::new(wasi::context(&pre.settings.wasi)?),
             #[cfg(feature = "wasi")]
             wasi_deadline: budget.tick_deadline(),
         };
@@ -215,8 +215,25 @@ impl WebAssemblyEngineProvider for WasmtimeEngineProvider {
         Ok(())
     }
 
+    fn share_module(&self) -> Option<Box<dyn WebAssemblyEngineProvider>> {
+        Some(Box::new(self.clone()))
+    }
+
+    fn memory_bytes(&self) -> Option<usize> {
+        self.instance.as_ref().map(|instance| instance.store.data().limiter.0.memory_bytes())
+    }
+
     fn call_deadline(&self) -> Option<Duration> {
         self.budget.call_deadline()
+    }
+}
+
+/// A clone shares the compiled module and settings and makes a fresh instance of its own (on
+/// [`init`](WebAssemblyEngineProvider::init), which [`WapcHost::new`](wapc::WapcHost::new) calls): the cheap way
+/// to give each thread or each pool member a host of one module.
+impl Clone for WasmtimeEngineProvider {
+    fn clone(&self) -> Self {
+        WasmtimeEngineProvider { pre: self.pre.clone(), budget: self.budget.clone(), instance: None }
     }
 }
 

@@ -11,8 +11,10 @@ pub(crate) struct WapcStore {
     /// The guest's `memory` export, looked up once per instance.
     pub(crate) memory: Option<Memory>,
     pub(crate) limiter: Limiter,
+    /// The WASI context, which is `Send` and not `Sync`; only ever reached through `&mut`, so the store, and the
+    /// provider holding it, can be `Sync`.
     #[cfg(feature = "wasi")]
-    pub(crate) wasi: wasmtime_wasi::p1::WasiP1Ctx,
+    pub(crate) wasi: sync_wrapper::SyncWrapper<wasmtime_wasi::p1::WasiP1Ctx>,
     /// When the blocking WASI calls of the running call (or start-up) must end, if the budget says.
     #[cfg(feature = "wasi")]
     pub(crate) wasi_deadline: Option<TickDeadline>,

@@ -72,8 +72,8 @@ macro_rules! link_bounded {
                         Some(Extern::SharedMemory(memory)) => (GuestMemory::Shared(memory.data()), caller.data_mut()),
                         _ => wasmtime::bail!("WASI needs the guest to export `memory`"),
                     };
-                    WasiSnapshotPreview1::set_hostcall_fuel(&mut store.wasi, fuel);
-                    bounded(deadline, snapshot::$function(&mut store.wasi, &mut memory, a, b, c, d))?
+                    WasiSnapshotPreview1::set_hostcall_fuel(store.wasi.get_mut(), fuel);
+                    bounded(deadline, snapshot::$function(store.wasi.get_mut(), &mut memory, a, b, c, d))?
                 },
             )?;
         )*
@@ -82,8 +82,8 @@ macro_rules! link_bounded {
 
 /// Links WASI preview 1 and preview 0, the functions that wait bounded by the call's deadline.
 pub(crate) fn add_to_linker(linker: &mut Linker<WapcStore>) -> wasmtime::Result<()> {
-    wasmtime_wasi::p1::add_to_linker_sync(linker, |store: &mut WapcStore| &mut store.wasi)?;
-    wasmtime_wasi::p0::add_to_linker_sync(linker, |store: &mut WapcStore| &mut store.wasi)?;
+    wasmtime_wasi::p1::add_to_linker_sync(linker, |store: &mut WapcStore| store.wasi.get_mut())?;
+    wasmtime_wasi::p0::add_to_linker_sync(linker, |store: &mut WapcStore| store.wasi.get_mut())?;
     linker.allow_shadowing(true);
     link_bounded!(linker, "wasi_snapshot_preview1", wasmtime_wasi::p1::wasi_snapshot_preview1, [poll_oneoff, fd_read]);
     link_bounded!(linker, "wasi_unstable", wasmtime_wasi::p0::wasi_unstable, [poll_oneoff, fd_read]);

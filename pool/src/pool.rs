@@ -1,0 +1,138 @@
+//! [`Pool`]: instances of one compiled module, each running one call at a time.
+
+use std::sync::Arc;
+
+use parking_lot::{Condvar, Mutex};
+use wapc::errors::{Error, Result};
+
+use crate::acquire::{Acquire, acquire_blocking};
+use crate::builder::{PoolBuilder, Settings};
+use crate::housekeeper;
+use crate::lease::Instance;
+use crate::source::Source;
+use crate::state::{Shared, State};
+use crate::stats::PoolStats;
+use crate::threads::Threads;
+
+/// A pool of instances of one waPC module: up to [`max_instances`](PoolBuilder::max_instances) calls run at
+/// once, each on an instance of its own. See the [crate documentation](crate) for how it behaves.
+///
+/// `Pool` is `Send + Sync`: share it by reference between threads, or in an `Arc`.
+pub struct Pool {
+    shared: Arc<Shared>,
+    threads: Threads,
+}
+
+impl Pool {
+    /// A builder with the default settings.
+    pub fn builder() -> PoolBuilder {
+        PoolBuilder::new()
+    }
+
+    pub(crate) fn start(mut settings: Settings, source: Source, warm_now: bool) -> Result<Pool> {
+        settings.min = settings.min.min(settings.max);
+        let threads = Threads::new(&settings.name, settings.max);
+        let state = State::new(source, settings.max);
+        let shared = Arc::new(Shared {
+            settings,
+            state: Mutex::new(state),
+            housekeeping: Condvar::new(),
+            drained: Condvar::new(),
+        });
+        if warm_now {
+            let source = Arc::clone(&shared.state.lock().source);
+            for _ in 0..shared.settings.min {
+                let instance = Instance::new(source.make()?, 0);
+                let mut state = shared.state.lock();
+                state.live += 1;
+                state.idle.push(instance);
+            }
+        }
+        housekeeper::spawn(Arc::clone(&shared))?;
+        Ok(Pool { shared, threads })
+    }
+
+    /// The pool's name.
+    #[must_use]
+    pub fn name(&self) -> &str {
+        &self.shared.settings.name
+    }
+
+    /// Runs `operation` of the guest with `payload` on an instance, on the calling thread, waiting for one
+    /// if all are busy.
+    ///
+    /// # Errors
+    /// Those of [`WapcHost::call`](wapc::WapcHost::call) and of making an instance;
+    /// [`Error::PoolTimeout`] when no instance became free within the acquire timeout;
+    /// [`Error::PoolClosed`] after [`shutdown`](Self::shutdown).
+    pub fn call(&self, operation: &str, payload: &[u8]) -> Result<Vec<u8>> {
+        acquire_blocking(&self.shared)?.call(operation, payload)
+    }
+
+    /// Runs `operation` of the guest with `payload` on an instance, from async code: the wait for an instance
+    /// holds no thread, and the guest runs on one of the pool's own threads. Dropping the future before it
+    /// has an instance leaves the queue; once the guest runs, the call completes and its result is dropped.
+    ///
+    /// # Errors
+    /// Those of [`call`](Self::call).
+    pub async fn call_async(&self, operation: impl Into<String>, payload: impl Into<Vec<u8>>) -> Result<Vec<u8>> {
+        let (operation, payload) = (operation.into(), payload.into());
+        let mut lease = Acquire::new(&self.shared).await?;
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        self.threads.run(Box::new(move || {
+            let _ = answer.send(lease.call(&operation, &payload));
+        }));
+        answered.await.unwrap_or_else(|_| Err(Error::provider(format!("pool `{}` lost its thread", self.name()))))
+    }
+
+    /// Replaces the module of every instance with `module` (the bytes of a new one, compiled once). Calls
+    /// running finish on the old module; calls that start after this returns run on the new one; no call sees
+    /// a mix. If the new module fails to compile or initialise, the pool keeps the old one and the error is
+    /// returned.
+    ///
+    /// # Errors
+    /// Those of [`WapcHost::replace_module`](wapc::WapcHost::replace_module); [`Error::Provider`] for a pool
+    /// built from a host factory.
+    pub fn replace_module(&self, module: &[u8]) -> Result<()> {
+        let source = Arc::clone(&self.shared.state.lock().source);
+        let (source, first) = source.with_module(module)?;
+        let stale = self.shared.update(|state| state.replace_source(source, Instance::new(first, 0)));
+        drop(stale);
+        Ok(())
+    }
+
+    /// Refuses the calls waiting and every later call with [`Error::PoolClosed`], and returns when the calls
+    /// running have finished and every instance is dropped. Calling it from a host callback of this pool's own
+    /// guest would wait for itself: don't.
+    pub fn shutdown(&self) {
+        let idle = self.shared.update(State::close);
+        drop(idle);
+        let mut state = self.shared.state.lock();
+        while state.live > 0 {
+            self.shared.drained.wait(&mut state);
+        }
+    }
+
+    /// What the pool is doing right now.
+    #[must_use]
+    pub fn stats(&self) -> PoolStats {
+        self.shared.state.lock().stats()
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        let idle = self.shared.update(|state| {
+            state.stopping = true;
+            state.close()
+        });
+        self.shared.housekeeping.notify_all();
+        drop(idle);
+    }
+}
+
+impl std::fmt::Debug for Pool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pool").field("name", &self.name()).field("stats", &self.stats()).finish()
+    }
+}
