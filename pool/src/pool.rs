@@ -113,6 +113,12 @@ impl Pool {
         }
     }
 
+    /// The most instances the pool has at once: how many calls it runs at once.
+    #[must_use]
+    pub fn max_instances(&self) -> usize {
+        self.shared.settings.max
+    }
+
     /// What the pool is doing right now.
     #[must_use]
     pub fn stats(&self) -> PoolStats {

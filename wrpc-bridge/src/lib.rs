@@ -55,6 +55,6 @@ pub use bridge::{Bridge, BridgeBuilder};
 pub use config::BridgeConfig;
 pub use error::{CallError, ConfigError};
 pub use routing::Route;
-pub use serve::{Service, ServiceBuilder};
+pub use serve::{ServedGuest, Service, ServiceBuilder};
 pub use target::Target;
 pub use transport::Transport;

@@ -11,6 +11,7 @@ use bytes::Bytes;
 use tokio::io::{AsyncRead, ReadBuf};
 use wapc::WapcHost;
 use wapc_conformance::guests::GUEST_OURS;
+use wapc_pool::Pool;
 use wasmtime_provider::WasmtimeEngineProviderBuilder;
 use wrpc_bridge::wit::Catalog;
 use wrpc_bridge::{Address, ServiceBuilder};
@@ -225,4 +226,45 @@ fn stop_cuts_off_what_outlives_the_grace_period() {
     let took = stop_with_a_call_in_flight(Duration::from_secs(3), grace, wrpc_bridge::Service::stop);
     assert!(took >= grace, "stop returned before its grace period: {took:?}");
     assert!(took < grace + Duration::from_secs(1), "stop took {took:?}");
+}
+
+#[test]
+fn a_served_pool_answers_concurrent_clients_at_once() {
+    const CLIENTS: usize = 4;
+    // Each host call waits until all four are inside the guest at once: a service calling one instance at a time
+    // would fail them all after ten seconds.
+    let arrived = Arc::new((std::sync::Mutex::new(0_usize), std::sync::Condvar::new()));
+    let callback = move |_: u64, _: &str, _: &str, _: &str, payload: &[u8]| {
+        let (count, all_in) = &*arrived;
+        let mut count = count.lock().unwrap();
+        *count += 1;
+        all_in.notify_all();
+        let (count, waited) =
+            all_in.wait_timeout_while(count, Duration::from_secs(10), |count| *count < CLIENTS).unwrap();
+        if waited.timed_out() {
+            return Err(format!("only {count} invocations ran at once").into());
+        }
+        Ok(payload.to_vec())
+    };
+    let engine = WasmtimeEngineProviderBuilder::new().module_bytes(relay::RELAY_GUEST).build().unwrap();
+    let pool = Pool::builder().max_instances(CLIENTS).host_callback(callback).build(Box::new(engine)).unwrap();
+    let service = ServiceBuilder::new(Arc::new(pool))
+        .opaque("legacy:guest/api@0.1.0", ["relay"])
+        .serve(&"tcp://127.0.0.1:0".parse::<Address>().unwrap())
+        .unwrap();
+    let Address::Tcp(address) = service.address().clone() else { panic!("not a TCP address") };
+
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let client = wrpc_transport::tcp::Client::from(address);
+    let answers = runtime.block_on(futures::future::join_all((0..CLIENTS).map(|number| {
+        let client = &client;
+        async move {
+            let request = Bytes::from(format!("binding\0namespace\0operation\0client {number}"));
+            api::relay(client, (), &request).await.unwrap()
+        }
+    })));
+    for (number, answer) in answers.into_iter().enumerate() {
+        assert_eq!(answer, Ok(Bytes::from(format!("client {number}"))));
+    }
+    service.stop();
 }

@@ -7,11 +7,11 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
+use super::ServedGuest;
 use anyhow::Context as _;
 use bytes::{BufMut, Bytes};
 use futures::{FutureExt, Stream, StreamExt};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use wapc::WapcHost;
 use wapc::errors::Error;
 
 use super::admission::Admission;
@@ -88,9 +88,9 @@ where
         .await
         .map_err(|_| anyhow::anyhow!("the parameters did not arrive within {:?}", limits.params_timeout))??;
     let payload = decode(shared, served, wire).await?;
-    let (host, answering) = (Arc::clone(&shared.host), Arc::clone(served));
+    let (guest, answering) = (shared.served_guest.clone(), Arc::clone(served));
     let max_bytes = limits.max_invocation_bytes;
-    let encoded = shared.guest.run(move || answer(&host, &answering, &payload, max_bytes)).await;
+    let encoded = shared.guest.run(move || answer(&guest, &answering, &payload, max_bytes)).await;
     let encoded = encoded.context("the guest call panicked")??;
     results.write_all(&encoded).await?;
     results.flush().await?;
@@ -131,8 +131,8 @@ async fn decode(shared: &Shared, served: &Arc<Served>, wire: Vec<u8>) -> anyhow:
 }
 
 /// Calls the guest and encodes its answer as the function's results, at most `max_bytes`.
-fn answer(host: &WapcHost, served: &Served, payload: &[u8], max_bytes: usize) -> anyhow::Result<Vec<u8>> {
-    let response = host.call(&served.operation, payload).map_err(|error| client_error_text(served, error));
+fn answer(guest: &ServedGuest, served: &Served, payload: &[u8], max_bytes: usize) -> anyhow::Result<Vec<u8>> {
+    let response = guest.call(&served.operation, payload).map_err(|error| client_error_text(served, error));
     let response = response.as_ref().map(Vec::as_slice).map_err(AsRef::as_ref);
     let mut encoded = Vec::new();
     match &served.shape {

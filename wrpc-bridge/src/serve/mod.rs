@@ -1,5 +1,5 @@
-//! The reverse direction: [`Service`] serves a [`WapcHost`]'s operations as wRPC functions, so component
-//! clients can call legacy waPC modules.
+//! The reverse direction: [`Service`] serves the operations of a [`WapcHost`](wapc::WapcHost) or of a
+//! [`Pool`](wapc_pool::Pool) as wRPC functions, so component clients can call legacy waPC modules.
 //!
 //! waPC modules cannot list their operations, so a service is told them:
 //!
@@ -11,7 +11,8 @@
 //!   becomes the `err` of a `result<_, string>` result.
 //!
 //! Each invocation is handled in a task of its own; large parameters are decoded, and the guest is called, on a
-//! bounded set of threads. Over TCP and Unix sockets each connection also names its function in a task of its own,
+//! bounded set of threads. A [`ServedGuest::Host`] answers one invocation at a time; a [`ServedGuest::Pool`] as many
+//! at once as it has instances, the rest waiting their turn in the pool's queue. Over TCP and Unix sockets each connection also names its function in a task of its own,
 //! so a client that connects and sends nothing holds up nobody else; it is dropped after ten seconds.
 //!
 //! # Limits
@@ -49,7 +50,6 @@ use tokio::runtime::Handle;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-use wapc::WapcHost;
 use wrpc_transport::Serve;
 
 use crate::address::Address;
@@ -61,12 +61,14 @@ use crate::transport::NatsOptions;
 use crate::wit::{Function, Interface, Type};
 
 mod admission;
+mod guest;
 mod invocation;
 mod limits;
 mod listen;
 mod workers;
 
 use admission::Admission;
+pub use guest::ServedGuest;
 use limits::Limits;
 pub use limits::{DEFAULT_ADMISSION_WAIT, DEFAULT_GRACE_PERIOD, DEFAULT_MAX_IN_FLIGHT, DEFAULT_PARAMS_TIMEOUT};
 use listen::{Listen, SocketServer};
@@ -93,7 +95,7 @@ const CUT_OFF_WAIT: Duration = Duration::from_millis(250);
 /// ```
 #[must_use]
 pub struct ServiceBuilder {
-    host: Arc<WapcHost>,
+    guest: ServedGuest,
     exports: Vec<Export>,
     aliases: HashMap<String, String>,
     names: NameCase,
@@ -158,10 +160,11 @@ impl fmt::Display for Served {
 }
 
 impl ServiceBuilder {
-    /// A service of `host`'s operations, with nothing exported yet.
-    pub fn new(host: Arc<WapcHost>) -> Self {
+    /// A service of `guest`'s operations, with nothing exported yet. `guest` is an `Arc` of a
+    /// [`WapcHost`](wapc::WapcHost) or of a [`Pool`](wapc_pool::Pool): see [`ServedGuest`].
+    pub fn new(guest: impl Into<ServedGuest>) -> Self {
         ServiceBuilder {
-            host,
+            guest: guest.into(),
             exports: Vec::new(),
             aliases: HashMap::new(),
             names: NameCase::Kebab,
@@ -288,11 +291,10 @@ impl ServiceBuilder {
             .collect();
         let (stop, stopped) = watch::channel(false);
         let shared = Arc::new(Shared {
-            host: self.host,
+            guest: Workers::new(self.guest.concurrency()),
+            served_guest: self.guest,
             limits: self.limits,
             decoders: Workers::per_core(),
-            // One instance runs one call at a time: more threads would only wait for it.
-            guest: Workers::new(1),
             stopped,
             cut: CancellationToken::new(),
             tracker: TaskTracker::new(),
@@ -414,11 +416,11 @@ impl fmt::Debug for Service {
 
 /// What every invocation of a service shares.
 struct Shared {
-    host: Arc<WapcHost>,
+    served_guest: ServedGuest,
     limits: Limits,
     /// Threads for decoding large parameters.
     decoders: Workers,
-    /// Threads for calling the guest.
+    /// Threads for calling the guest, as many as it runs calls at once.
     guest: Workers,
     /// Set when the service stops taking invocations.
     stopped: watch::Receiver<bool>,

@@ -1,0 +1,64 @@
+//! [`ServedGuest`]: what a service calls, one host or a pool of instances.
+
+use std::sync::Arc;
+
+use wapc::WapcHost;
+use wapc::errors::Result;
+use wapc_pool::Pool;
+
+/// The guest a [`Service`](super::Service) serves: one [`WapcHost`], which answers one invocation at a time, or a
+/// [`Pool`] of instances of one module, which answers as many at once as it has instances. Either converts into
+/// it, so [`ServiceBuilder::new`](super::ServiceBuilder::new) takes an `Arc` of either.
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use wapc_pool::Pool;
+/// use wrpc_bridge::{Address, ServiceBuilder};
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// # let engine: Box<dyn wapc::WebAssemblyEngineProvider> = unimplemented!();
+/// // `engine`: a provider of the module, such as wasmtime-provider's.
+/// let pool = Pool::builder().max_instances(16).build(engine)?;
+/// let service = ServiceBuilder::new(Arc::new(pool))
+///     .opaque("legacy:greeter/api", ["greet"])
+///     .serve(&"tcp://127.0.0.1:7762".parse::<Address>()?)?;
+/// # Ok(())
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub enum ServedGuest {
+    /// One instance: invocations take turns.
+    Host(Arc<WapcHost>),
+    /// Instances of one module: invocations run at once, up to the pool's size, and queue beyond it.
+    Pool(Arc<Pool>),
+}
+
+impl ServedGuest {
+    /// Runs `operation` with `payload` on the calling thread, which may block.
+    pub(super) fn call(&self, operation: &str, payload: &[u8]) -> Result<Vec<u8>> {
+        match self {
+            ServedGuest::Host(host) => host.call(operation, payload),
+            ServedGuest::Pool(pool) => pool.call(operation, payload),
+        }
+    }
+
+    /// How many calls can run at once: more threads calling would only wait.
+    pub(super) fn concurrency(&self) -> usize {
+        match self {
+            ServedGuest::Host(_) => 1,
+            ServedGuest::Pool(pool) => pool.max_instances(),
+        }
+    }
+}
+
+impl From<Arc<WapcHost>> for ServedGuest {
+    fn from(host: Arc<WapcHost>) -> Self {
+        ServedGuest::Host(host)
+    }
+}
+
+impl From<Arc<Pool>> for ServedGuest {
+    fn from(pool: Arc<Pool>) -> Self {
+        ServedGuest::Pool(pool)
+    }
+}
