@@ -23,3 +23,17 @@ fn hello_runs_on_both_engines() {
         assert!(output.ends_with("Hello, World! (said a waPC guest)\n"), "{engine}: {output}");
     }
 }
+
+#[test]
+fn crowd_greets_every_client_from_a_pool() {
+    let output = run(env!("CARGO_BIN_EXE_crowd"), &["24", "--instances", "4"]);
+    let mut lines = output.lines();
+    assert!(
+        lines
+            .next()
+            .is_some_and(|line| line.starts_with("hello guest served from a pool of 4 instances at tcp://127.0.0.1:")),
+        "{output}"
+    );
+    assert_eq!(lines.next(), Some("  Hello, client 0! (said a waPC guest)"), "{output}");
+    assert!(output.contains("\n24 of 24 clients greeted in "), "{output}");
+}
