@@ -6,18 +6,26 @@
 //! `wrpc_bridge::Service`, beside the same client calling a native peer's `echo-bytes` (the floor; its result lacks
 //! only the one-byte `result` case the opaque shape adds).
 //!
-//! `cargo bench -p wrpc-bridge-interop` prints `add/native`, `add/guest-via-bridge`, `echo-64b/native-peer` and
-//! `echo-64b/served-guest`.
+//! And the mission's main path at scale: 64 native clients at once call a waPC guest served from a pool of 16
+//! instances, whose host call goes through the bridge to a peer that takes 5 ms to answer; beside 64 native
+//! clients calling that peer directly (the floor). Both report calls per second.
+//!
+//! `cargo bench -p wrpc-bridge-interop` prints `add/native`, `add/guest-via-bridge`, `echo-64b/native-peer`,
+//! `echo-64b/served-guest`, `wait-5ms-64-clients/native-peer` and `wait-5ms-64-clients/served-pool-via-bridge`.
 #![allow(missing_docs, reason = "criterion_group! generates an undocumented entry point")]
 
 use std::hint::black_box;
 
+use std::future::Future;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use criterion::{Criterion, criterion_group, criterion_main};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use futures::StreamExt;
 use wapc::WapcHost;
 use wapc_conformance::guests::GUEST_OURS;
+use wapc_pool::Pool;
 use wasmtime_provider::WasmtimeEngineProviderBuilder;
 use wrpc_bridge::wit::Catalog;
 use wrpc_bridge::{Address, ServiceBuilder};
@@ -82,5 +90,66 @@ fn served(c: &mut Criterion) {
     service.stop();
 }
 
-criterion_group!(benches, call, served);
+/// Calls in flight at once in the `wait-5ms-64-clients` group.
+const CLIENTS: usize = 64;
+
+fn served_pool(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let peer = runtime.block_on(peers::serve_tcp(Which::Types)).unwrap();
+    let to_peer = wrpc_transport::tcp::Client::from(peer.address.strip_prefix("tcp://").unwrap().to_owned());
+
+    let catalog = Catalog::load(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/wit/types"))).unwrap();
+    let bridge = Bridge::builder()
+        .target("t", Target::new(&peer.address).unwrap().wit(catalog))
+        .runtime(runtime.handle().clone())
+        .build()
+        .unwrap();
+    let engine = WasmtimeEngineProviderBuilder::new().module_bytes(relay::RELAY_GUEST).build().unwrap();
+    let pool = Pool::builder()
+        .min_instances(16)
+        .max_instances(16)
+        .host_callback(bridge.host_callback())
+        .build(Box::new(engine))
+        .unwrap();
+    let service = ServiceBuilder::new(Arc::new(pool))
+        .opaque("legacy:guest/api@0.1.0", ["relay"])
+        .runtime(runtime.handle().clone())
+        .serve(&"tcp://127.0.0.1:0".parse::<Address>().unwrap())
+        .unwrap();
+    let Address::Tcp(address) = service.address().clone() else { panic!("not a TCP address") };
+    let to_service = wrpc_transport::tcp::Client::from(address);
+    // 5 in MessagePack (a lone parameter is passed bare), relayed as host_call("t", "test:bridge/types@0.1.0",
+    // "wait", ...).
+    let request = Bytes::from([b"t\0test:bridge/types@0.1.0\0wait\0".as_slice(), &[5]].concat());
+
+    assert_eq!(runtime.block_on(types::wait(&to_peer, (), 5)).unwrap(), 5);
+    assert_eq!(runtime.block_on(api::relay(&to_service, (), &request)).unwrap(), Ok(Bytes::from_static(&[5])));
+
+    let mut group = c.benchmark_group("wait-5ms-64-clients");
+    group.throughput(Throughput::Elements(1)).sample_size(10).measurement_time(Duration::from_secs(10));
+    group.bench_function("native-peer", |b| {
+        b.iter_custom(|calls| {
+            runtime.block_on(concurrently(calls, || async { types::wait(&to_peer, (), 5).await.unwrap() }))
+        });
+    });
+    group.bench_function("served-pool-via-bridge", |b| {
+        b.iter_custom(|calls| {
+            runtime.block_on(concurrently(calls, || async {
+                api::relay(&to_service, (), &request).await.unwrap().unwrap()
+            }))
+        });
+    });
+    group.finish();
+    service.stop();
+}
+
+/// Makes `calls` calls, [`CLIENTS`] in flight at a time, and returns how long they took.
+async fn concurrently<F: Future>(calls: u64, call: impl Fn() -> F) -> Duration {
+    let started = Instant::now();
+    let mut calls = futures::stream::iter(0..calls).map(|_| call()).buffer_unordered(CLIENTS);
+    while calls.next().await.is_some() {}
+    started.elapsed()
+}
+
+criterion_group!(benches, call, served, served_pool);
 criterion_main!(benches);

@@ -83,6 +83,11 @@ impl<Ctx: Send> types::Handler<Ctx> for TypesPeer {
         tokio::time::sleep(Duration::from_secs(3600)).await;
         Ok(0)
     }
+
+    async fn wait(&self, _cx: Ctx, ms: u32) -> anyhow::Result<u32> {
+        tokio::time::sleep(Duration::from_millis(u64::from(ms))).await;
+        Ok(ms)
+    }
 }
 
 /// The keyvalue service: buckets of bytes in memory; only bucket `"denied"` is refused.
