@@ -176,9 +176,9 @@ impl PoolBuilder {
         Pool::start(self.settings, Source::Hosts(Box::new(factory)), true)
     }
 
-    /// Like [`build_from_hosts`](Self::build_from_hosts), with the first instances made in the background
-    /// (failures are logged and retried), as upstream `wapc-pool` does.
-    pub(crate) fn build_from_hosts_in_background(
+    /// Like [`build_from_hosts`](Self::build_from_hosts), except that failing to make the first instances is
+    /// logged and retried in the background rather than returned, as upstream `wapc-pool` does.
+    pub(crate) fn build_from_hosts_leniently(
         self,
         factory: impl Fn() -> Result<WapcHost> + Send + Sync + 'static,
     ) -> Result<Pool> {

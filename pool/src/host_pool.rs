@@ -66,7 +66,7 @@ impl HostPool {
             .max_instances(max_threads)
             .grow_after(max_wait)
             .idle_timeout(Some(max_idle))
-            .build_from_hosts_in_background(move || Ok(factory()));
+            .build_from_hosts_leniently(move || Ok(factory()));
         let pool = pool.map_err(|error| log::error!("host pool `{name}` could not start: {error}")).ok();
         HostPool { name, pool }
     }

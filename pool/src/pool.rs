@@ -29,7 +29,9 @@ impl Pool {
         PoolBuilder::new()
     }
 
-    pub(crate) fn start(mut settings: Settings, source: Source, warm_now: bool) -> Result<Pool> {
+    /// Starts a pool and makes its minimum number of instances. If one cannot be made: with `strict`, the error
+    /// is returned; without, it is logged and the housekeeper keeps trying.
+    pub(crate) fn start(mut settings: Settings, source: Source, strict: bool) -> Result<Pool> {
         settings.min = settings.min.min(settings.max);
         let threads = Threads::new(&settings.name, settings.max);
         let state = State::new(source, settings.max);
@@ -39,14 +41,10 @@ impl Pool {
             housekeeping: Condvar::new(),
             drained: Condvar::new(),
         });
-        if warm_now {
-            let source = Arc::clone(&shared.state.lock().source);
-            for _ in 0..shared.settings.min {
-                let instance = Instance::new(source.make()?, 0);
-                let mut state = shared.state.lock();
-                state.live += 1;
-                state.idle.push(instance);
-            }
+        match warm(&shared) {
+            Err(error) if strict => return Err(error),
+            Err(error) => log::warn!("pool `{}` could not make its first instances: {error}", shared.settings.name),
+            Ok(()) => {}
         }
         housekeeper::spawn(Arc::clone(&shared))?;
         Ok(Pool { shared, threads })
@@ -80,7 +78,10 @@ impl Pool {
         let mut lease = Acquire::new(&self.shared).await?;
         let (answer, answered) = tokio::sync::oneshot::channel();
         self.threads.run(Box::new(move || {
-            let _ = answer.send(lease.call(&operation, &payload));
+            let result = lease.call(&operation, &payload);
+            // The instance goes back before the caller hears: its next call finds it free.
+            drop(lease);
+            let _ = answer.send(result);
         }));
         answered.await.unwrap_or_else(|_| Err(Error::provider(format!("pool `{}` lost its thread", self.name()))))
     }
@@ -124,6 +125,18 @@ impl Pool {
     pub fn stats(&self) -> PoolStats {
         self.shared.state.lock().stats()
     }
+}
+
+/// Makes the pool's minimum number of instances.
+fn warm(pool: &Shared) -> Result<()> {
+    let source = Arc::clone(&pool.state.lock().source);
+    for _ in 0..pool.settings.min {
+        let instance = Instance::new(source.make()?, 0);
+        let mut state = pool.state.lock();
+        state.live += 1;
+        state.idle.push(instance);
+    }
+    Ok(())
 }
 
 impl Drop for Pool {
