@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use wapc::errors::Result;
-use wapc::{WapcHost, WebAssemblyEngineProvider};
+use wapc::{HostCallbackFn, WapcHost, WebAssemblyEngineProvider};
 
 use crate::pool::Pool;
 use crate::recycle::Recycle;
@@ -131,19 +131,7 @@ impl PoolBuilder {
 
     /// Handles the host calls of every instance: `(host id, binding, namespace, operation, payload)`. Each
     /// instance is a host with an id of its own.
-    pub fn host_callback(
-        mut self,
-        callback: impl Fn(
-            u64,
-            &str,
-            &str,
-            &str,
-            &[u8],
-        ) -> std::result::Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>>
-        + Send
-        + Sync
-        + 'static,
-    ) -> Self {
+    pub fn host_callback(mut self, callback: impl HostCallbackFn) -> Self {
         self.hosts.host_callback = Some(Arc::new(callback));
         self
     }

@@ -12,7 +12,7 @@ use crate::errors::panic_message;
 use crate::errors::{AbiProblem, Error, ExecutionLimit, NO_GUEST_ERROR_TEXT, Result};
 use crate::module_state::ModuleState;
 use crate::wapc_functions::GUEST_CALL;
-use crate::{ConsoleLog, HostCallback, WebAssemblyEngineProvider};
+use crate::{ConsoleLog, HostCallback, HostCallbackFn, WebAssemblyEngineProvider};
 
 static NEXT_HOST_ID: AtomicU64 = AtomicU64::new(1);
 
@@ -218,19 +218,7 @@ impl WapcHostBuilder {
     }
 
     /// Handles the guest's host calls: `(host id, binding, namespace, operation, payload)`.
-    pub fn host_callback(
-        mut self,
-        callback: impl Fn(
-            u64,
-            &str,
-            &str,
-            &str,
-            &[u8],
-        ) -> std::result::Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>>
-        + Send
-        + Sync
-        + 'static,
-    ) -> Self {
+    pub fn host_callback(mut self, callback: impl HostCallbackFn) -> Self {
         self.host_callback = Some(Box::new(callback));
         self
     }

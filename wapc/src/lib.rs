@@ -71,5 +71,24 @@ pub type HostCallback = dyn Fn(u64, &str, &str, &str, &[u8]) -> Result<Vec<u8>, 
     + Sync
     + 'static;
 
+/// What a builder's `host_callback` takes: any closure with the signature of a [`HostCallback`].
+///
+/// ```
+/// fn takes(_callback: impl wapc::HostCallbackFn) {}
+/// takes(|_id, _binding, _namespace, _operation, payload| Ok(payload.to_vec()));
+/// ```
+pub trait HostCallbackFn:
+    Fn(u64, &str, &str, &str, &[u8]) -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>> + Send + Sync + 'static
+{
+}
+
+impl<F> HostCallbackFn for F where
+    F: Fn(u64, &str, &str, &str, &[u8]) -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>>
+        + Send
+        + Sync
+        + 'static
+{
+}
+
 /// A console-log handler: `(host id, line)` for each `__console_log` of the guest.
 pub type ConsoleLog = dyn Fn(u64, &str) + Send + Sync + 'static;

@@ -35,18 +35,22 @@ use wrpc_bridge_interop::peers::types_client::test::bridge::types;
 use wrpc_bridge_interop::peers::{self, Which};
 use wrpc_bridge_interop::relay;
 
-fn call(c: &mut Criterion) {
+/// A runtime, the types peer on loopback TCP, a native client of it, and a bridge whose target `t` is the peer.
+fn types_peer_and_bridge() -> (tokio::runtime::Runtime, peers::Peer, wrpc_transport::tcp::Client<String>, Bridge) {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let peer = runtime.block_on(peers::serve_tcp(Which::Types)).unwrap();
-    let address = peer.address.strip_prefix("tcp://").unwrap().to_owned();
-    let native = wrpc_transport::tcp::Client::from(address);
-
+    let native = wrpc_transport::tcp::Client::from(peer.address.strip_prefix("tcp://").unwrap().to_owned());
     let catalog = Catalog::load(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/wit/types"))).unwrap();
     let bridge = Bridge::builder()
         .target("t", Target::new(&peer.address).unwrap().wit(catalog))
         .runtime(runtime.handle().clone())
         .build()
         .unwrap();
+    (runtime, peer, native, bridge)
+}
+
+fn call(c: &mut Criterion) {
+    let (runtime, _peer, native, bridge) = types_peer_and_bridge();
     let host = relay::host(&bridge);
     // [40, 2] in MessagePack, relayed as host_call("t", "test:bridge/types@0.1.0", "add", ...).
     let request = [b"t\0test:bridge/types@0.1.0\0add\0".as_slice(), &[0x92, 40, 2]].concat();
@@ -94,16 +98,7 @@ fn served(c: &mut Criterion) {
 const CLIENTS: usize = 64;
 
 fn served_pool(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let peer = runtime.block_on(peers::serve_tcp(Which::Types)).unwrap();
-    let to_peer = wrpc_transport::tcp::Client::from(peer.address.strip_prefix("tcp://").unwrap().to_owned());
-
-    let catalog = Catalog::load(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/wit/types"))).unwrap();
-    let bridge = Bridge::builder()
-        .target("t", Target::new(&peer.address).unwrap().wit(catalog))
-        .runtime(runtime.handle().clone())
-        .build()
-        .unwrap();
+    let (runtime, _peer, to_peer, bridge) = types_peer_and_bridge();
     let engine = WasmtimeEngineProviderBuilder::new().module_bytes(relay::RELAY_GUEST).build().unwrap();
     let pool = Pool::builder()
         .min_instances(16)
