@@ -12,7 +12,7 @@ use bytes::{BufMut, Bytes};
 use futures::{FutureExt, Stream, StreamExt};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use wapc::WapcHost;
-use wapc::errors::Error;
+use wapc::errors::{Error, Resource, ResourceLimit};
 
 use super::admission::Admission;
 use super::{Served, Shape, Shared};
@@ -160,6 +160,9 @@ fn client_error_text(served: &Served, error: Error) -> Cow<'static, str> {
             Cow::Borrowed(match error {
                 Error::Trap(_) => "the guest trapped",
                 Error::DeadlineExceeded(_) => "the guest ran out of time",
+                Error::ResourceLimit(ResourceLimit { resource: Resource::Instances, .. }) => {
+                    "the host has no room for another instance"
+                }
                 Error::ResourceLimit(_) => "the guest exceeded a resource limit",
                 _ => "the host could not run the guest",
             })
