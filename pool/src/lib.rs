@@ -70,7 +70,7 @@ mod stats;
 mod threads;
 mod waiter;
 
-pub use builder::PoolBuilder;
+pub use builder::{DEFAULT_IDLE_TIMEOUT, PoolBuilder};
 pub use host_pool::{HostPool, HostPoolBuilder};
 pub use pool::Pool;
 pub use stats::PoolStats;

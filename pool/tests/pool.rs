@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use parking_lot::{Condvar, Mutex};
-use wapc::errors::Error;
+use wapc::errors::{Error, Resource, ResourceLimit};
 use wapc_conformance::guests::GUEST_OURS;
 use wapc_pool::{Pool, PoolBuilder, PoolStats};
 use wasmi_provider::WasmiEngineProviderBuilder;
@@ -99,6 +99,30 @@ fn concurrent_callers_get_their_own_answers() {
     let stats = pool.stats();
     assert!(stats.live <= 4, "{stats:?}");
     assert_eq!((stats.busy, stats.waiting), (0, 0));
+}
+
+#[test]
+fn a_pool_runs_in_a_wasmtime_pooling_allocator_of_its_size() {
+    let provider = WasmtimeEngineProviderBuilder::new().module_bytes(GUEST_OURS).pooling_allocator(4).build().unwrap();
+    let outsider = provider.clone();
+    let pool = Pool::builder().min_instances(4).max_instances(4).build(Box::new(provider)).unwrap();
+    std::thread::scope(|scope| {
+        for thread in 0..8 {
+            let pool = &pool;
+            scope.spawn(move || {
+                for call in 0..200 {
+                    let payload = format!("thread {thread} call {call}");
+                    assert_eq!(pool.call("echo", payload.as_bytes()).unwrap(), payload.as_bytes());
+                }
+            });
+        }
+    });
+    assert_eq!(pool.stats(), stats(4, 0, 4, 0));
+    // The pool's instances hold every slot of the engine.
+    assert!(matches!(
+        wapc::WapcHost::new(Box::new(outsider), None),
+        Err(Error::ResourceLimit(ResourceLimit { resource: Resource::Instances, requested: 5, limit: 4 }))
+    ));
 }
 
 #[test]

@@ -42,7 +42,8 @@ pub enum Error {
     #[error("deadline exceeded: {0}")]
     DeadlineExceeded(ExecutionLimit),
     /// The guest tried to grow its memories or tables past a configured limit, or the module needs more of them
-    /// than the limits allow.
+    /// than the limits allow, or the engine's instance pool has no room for another instance
+    /// ([`Resource::Instances`]).
     #[error("resource limit exceeded: {0}")]
     ResourceLimit(ResourceLimit),
     /// The guest broke the waPC ABI: a bad pointer or length, text that is not UTF-8, a success without a
@@ -243,10 +244,10 @@ impl fmt::Display for ExecutionLimit {
 /// A memory or table growth refused by a limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ResourceLimit {
-    /// What the guest tried to grow.
+    /// What the guest tried to grow, or [`Resource::Instances`] for an instance its engine had no room for.
     pub resource: Resource,
-    /// What it asked for: the bytes of all memories together, the elements of all tables together, or the number
-    /// of memories or tables the instance would have.
+    /// What it asked for: the bytes of all memories together, the elements of all tables together, the number
+    /// of memories or tables the instance would have, or the number of instances the engine's pool would hold.
     pub requested: usize,
     /// The configured limit, in the same unit.
     pub limit: usize,
@@ -261,12 +262,15 @@ impl fmt::Display for ResourceLimit {
             Resource::Memories | Resource::Tables => {
                 return write!(f, "{requested} {resource} refused, the limit is {limit}");
             }
+            Resource::Instances => {
+                return write!(f, "{requested} {resource} refused, the pool holds {limit}");
+            }
         };
         write!(f, "{resource} growth to {requested} {unit} refused, the limit is {limit} {unit}")
     }
 }
 
-/// A limited resource of an instance.
+/// A limited resource of an instance, or of the engine that makes instances.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Resource {
@@ -278,6 +282,10 @@ pub enum Resource {
     Memories,
     /// The number of its tables.
     Tables,
+    /// The number of instances alive at once in the engine's instance pool (wasmtime's pooling allocator). A
+    /// limit of the engine, shared by every host it runs, rather than of one instance; its size is the pool's,
+    /// not a field of [`ResourceLimits`](crate::ResourceLimits). Dropping a host frees its place.
+    Instances,
 }
 
 impl fmt::Display for Resource {
@@ -287,6 +295,7 @@ impl fmt::Display for Resource {
             Resource::Table => "table",
             Resource::Memories => "linear memories",
             Resource::Tables => "tables",
+            Resource::Instances => "instances at once",
         })
     }
 }
@@ -384,5 +393,7 @@ mod tests {
         );
         let count = Error::ResourceLimit(ResourceLimit { resource: Resource::Tables, requested: 17, limit: 16 });
         assert_eq!(count.to_string(), "resource limit exceeded: 17 tables refused, the limit is 16");
+        let pool = Error::ResourceLimit(ResourceLimit { resource: Resource::Instances, requested: 9, limit: 8 });
+        assert_eq!(pool.to_string(), "resource limit exceeded: 9 instances at once refused, the pool holds 8");
     }
 }

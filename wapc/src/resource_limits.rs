@@ -75,7 +75,8 @@ impl ResourceLimits {
     pub const MAX_TABLES: usize = 16;
 
     /// Whether `resource` may grow to `desired`: bytes of all memories together, elements of all tables
-    /// together, or a number of memories or tables.
+    /// together, or a number of memories or tables. [`Resource::Instances`] is always allowed here: the engine's
+    /// instance pool, not these limits, bounds it.
     ///
     /// # Errors
     /// The refused growth, when `desired` is past the limit.
@@ -85,6 +86,7 @@ impl ResourceLimits {
             Resource::Table => self.max_table_elements,
             Resource::Memories => Some(Self::MAX_MEMORIES),
             Resource::Tables => Some(Self::MAX_TABLES),
+            Resource::Instances => None,
         };
         match limit {
             Some(limit) if desired > limit => Err(ResourceLimit { resource, requested: desired, limit }),

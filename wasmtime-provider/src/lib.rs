@@ -23,8 +23,11 @@
 //!   share compiled code; [`WasmtimeEngineProviderPre`] links a module once (a wasmtime `InstancePre`) and
 //!   [`rehydrate`](WasmtimeEngineProviderPre::rehydrate)s providers cheaply; precompiled modules load without
 //!   compiling ([`WasmtimeEngineProviderPre::serialize`],
-//!   [`precompiled_module_bytes`](WasmtimeEngineProviderBuilder::precompiled_module_bytes)). For the pooling
-//!   allocator, pass an engine configured with it.
+//!   [`precompiled_module_bytes`](WasmtimeEngineProviderBuilder::precompiled_module_bytes)).
+//! - **Pooling**: [`pooling_allocator`](WasmtimeEngineProviderBuilder::pooling_allocator) gives the engine
+//!   wasmtime's pooling allocator, sized from the resource limits for a number of instances alive at once:
+//!   faster instantiation, for address space reserved up front and a hard cap on instances (the one past it
+//!   is refused with a typed [`ResourceLimit`](wapc::errors::Error::ResourceLimit) error).
 //! - **Limits**: a per-call wall-clock [`deadline`](WasmtimeEngineProviderBuilder::deadline) driven by one
 //!   shared ticker thread per engine, or upstream's embedder-driven [`EpochDeadlines`]; memory and table
 //!   [`ResourceLimits`] for all memories and all tables of an instance together, by default
@@ -52,6 +55,7 @@ mod builder;
 mod deadline;
 mod imports;
 mod limits;
+mod pooling;
 mod provider;
 mod store;
 mod traps;

@@ -5,14 +5,14 @@ use std::time::Duration;
 
 use wapc::errors::{Error, Result, Trap, TrapKind};
 use wapc::wapc_functions::{GUEST_CALL, MEMORY, REQUIRED_STARTS, TINYGO_START};
-use wapc::{ModuleState, ResourceLimits, ResourceUsage, WebAssemblyEngineProvider};
+use wapc::{ModuleState, ResourceLimits, WebAssemblyEngineProvider};
 use wasmtime::{Engine, InstancePre, Linker, Module, Store, TypedFunc};
 
 use crate::deadline::{Budget, EpochDeadlines, Phase};
 use crate::imports;
 use crate::limits::Limiter;
 use crate::store::WapcStore;
-use crate::traps::{execution_error, invalid_module};
+use crate::traps::{execution_error, instantiation_error, invalid_module};
 #[cfg(feature = "wasi")]
 use crate::wasi;
 
@@ -128,7 +128,7 @@ impl GuestInstance {
     fn new(pre: &WasmtimeEngineProviderPre, budget: &Budget) -> Result<Self> {
         let data = WapcStore {
             memory: None,
-            limiter: Limiter(ResourceUsage::new(pre.settings.limits)),
+            limiter: Limiter::new(pre.settings.limits, &pre.engine),
             #[cfg(feature = "wasi")]
             wasi: sync_wrapper::SyncWrapper::new(wasi::context(&pre.settings.wasi)?),
             #[cfg(feature = "wasi")]
@@ -139,8 +139,8 @@ impl GuestInstance {
         budget.arm(&mut store, Phase::Init);
         let uses_wasi = pre.uses_wasi();
         let instance = run_guest(uses_wasi, || pre.instance_pre.instantiate(&mut store))
-            .map_err(|e| execution_error(e, budget.limit(Phase::Init)))?;
-        store.data_mut().limiter.0.instantiated();
+            .map_err(|e| instantiation_error(&pre.engine, e, budget.limit(Phase::Init)))?;
+        store.data_mut().limiter.usage.instantiated();
 
         let guest_call = instance
             .get_func(&mut store, GUEST_CALL)
@@ -220,7 +220,7 @@ impl WebAssemblyEngineProvider for WasmtimeEngineProvider {
     }
 
     fn memory_bytes(&self) -> Option<usize> {
-        self.instance.as_ref().map(|instance| instance.store.data().limiter.0.memory_bytes())
+        self.instance.as_ref().map(|instance| instance.store.data().limiter.usage.memory_bytes())
     }
 
     fn call_deadline(&self) -> Option<Duration> {

@@ -20,6 +20,12 @@ pub(crate) fn execution_error(error: wasmtime::Error, limit: ExecutionLimit) -> 
     }
 }
 
+/// The typed error for a failed instantiation: a full instance pool of `engine`, or [`execution_error`]'s (the
+/// start function, the resource limiter).
+pub(crate) fn instantiation_error(engine: &wasmtime::Engine, error: wasmtime::Error, limit: ExecutionLimit) -> Error {
+    crate::pooling::pool_full(engine, &error).unwrap_or_else(|| execution_error(error, limit))
+}
+
 /// A load-time failure: compiling, linking or deserialising a module.
 pub(crate) fn invalid_module(error: &wasmtime::Error) -> Error {
     Error::InvalidModule(format!("{error:#}"))

@@ -7,15 +7,14 @@
 use std::borrow::Cow;
 use std::sync::Arc;
 
-use super::ServedGuest;
 use anyhow::Context as _;
 use bytes::{BufMut, Bytes};
 use futures::{FutureExt, Stream, StreamExt};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
-use wapc::errors::Error;
+use wapc::errors::{Error, Resource, ResourceLimit};
 
 use super::admission::Admission;
-use super::{Served, Shape, Shared};
+use super::{Served, ServedGuest, Shape, Shared};
 use crate::error::one_line;
 use crate::transcode::{self, ParamsScanner};
 use crate::wit::Type;
@@ -160,6 +159,9 @@ fn client_error_text(served: &Served, error: Error) -> Cow<'static, str> {
             Cow::Borrowed(match error {
                 Error::Trap(_) => "the guest trapped",
                 Error::DeadlineExceeded(_) => "the guest ran out of time",
+                Error::ResourceLimit(ResourceLimit { resource: Resource::Instances, .. }) => {
+                    "the host has no room for another instance"
+                }
                 Error::ResourceLimit(_) => "the guest exceeded a resource limit",
                 _ => "the host could not run the guest",
             })
