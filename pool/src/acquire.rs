@@ -88,8 +88,8 @@ impl Future for Acquire<'_> {
 impl Drop for Acquire<'_> {
     fn drop(&mut self) {
         if let Some(waiter) = self.waiter.take() {
-            let dropped = self.pool.update(|state| state.cancel(&waiter));
-            drop(dropped);
+            let stale = self.pool.update(|state| state.cancel(&waiter));
+            self.pool.retire(stale);
         }
     }
 }

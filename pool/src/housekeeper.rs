@@ -45,7 +45,7 @@ fn run(pool: &Shared) {
             continue;
         }
         retry_at = MutexGuard::unlocked(&mut state, || {
-            drop(dropped);
+            pool.retire(dropped);
             make_all(pool, to_make)
         });
     }
@@ -66,7 +66,10 @@ fn make_all(pool: &Shared, grants: Vec<Grant>) -> Option<Instant> {
     for grant in grants {
         let Grant::Make(source, generation) = grant else { continue };
         match source.make() {
-            Ok(host) => drop(pool.update(|state| state.put_back(Instance::new(host, generation)))),
+            Ok(host) => {
+                let stale = pool.update(|state| state.put_back(Instance::new(host, generation)));
+                pool.retire(stale);
+            }
             Err(error) => {
                 log::warn!("pool `{}` could not make an instance: {error}", pool.settings.name);
                 pool.update(State::forget_one);

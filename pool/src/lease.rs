@@ -7,7 +7,7 @@ use wapc::WapcHost;
 use wapc::errors::{Error, Result};
 
 use crate::source::Source;
-use crate::state::Shared;
+use crate::state::{Shared, State};
 use crate::waiter::Grant;
 
 /// One instance of a pool: a host, and which generation of the pool's module it runs.
@@ -65,15 +65,15 @@ impl<P: Deref<Target = Shared>> Lease<P> {
 
 impl<P: Deref<Target = Shared>> Drop for Lease<P> {
     fn drop(&mut self) {
-        // A worn-out instance is dropped here, outside the pool's lock.
+        // A worn-out instance is dropped here, outside the pool's lock, before it counts as gone.
         let kept = self.instance.take().filter(|instance| self.pool.settings.recycle.keeps(instance));
-        let dropped = self.pool.update(|state| match kept {
-            Some(instance) => state.put_back(instance),
+        let stale = match kept {
+            Some(instance) => self.pool.update(|state| state.put_back(instance)),
             None => {
-                state.forget_one();
+                self.pool.update(State::forget_one);
                 None
             }
-        });
-        drop(dropped);
+        };
+        self.pool.retire(stale);
     }
 }

@@ -98,7 +98,7 @@ impl Pool {
         let source = Arc::clone(&self.shared.state.lock().source);
         let (source, first) = source.with_module(module)?;
         let stale = self.shared.update(|state| state.replace_source(source, Instance::new(first, 0)));
-        drop(stale);
+        self.shared.retire(stale);
         Ok(())
     }
 
@@ -107,7 +107,7 @@ impl Pool {
     /// guest would wait for itself: don't.
     pub fn shutdown(&self) {
         let idle = self.shared.update(State::close);
-        drop(idle);
+        self.shared.retire(idle);
         let mut state = self.shared.state.lock();
         while state.live > 0 {
             self.shared.drained.wait(&mut state);
@@ -146,7 +146,7 @@ impl Drop for Pool {
             state.close()
         });
         self.shared.housekeeping.notify_all();
-        drop(idle);
+        self.shared.retire(idle);
     }
 }
 

@@ -38,6 +38,15 @@ impl Shared {
         }
         result
     }
+
+    /// Drops `instances`, outside the lock, and only then counts them gone: until their memory is freed they
+    /// count against the maximum (a pooling allocator has a slot for each, no more).
+    pub(crate) fn retire(&self, instances: impl IntoIterator<Item = Instance>) {
+        let gone = instances.into_iter().count();
+        if gone > 0 {
+            self.update(|state| (0..gone).for_each(|_| state.forget_one()));
+        }
+    }
 }
 
 /// The pool's instances and queue. Every field changes under the pool's lock.
@@ -98,10 +107,9 @@ impl State {
     }
 
     /// Takes back an instance whose call has finished: the first waiter gets it, or it waits idle. An instance
-    /// of an older module, or of a closed pool, is returned for the caller to drop outside the lock.
+    /// of an older module, or of a closed pool, is returned for the caller to [retire](Shared::retire).
     pub(crate) fn put_back(&mut self, instance: Instance) -> Option<Instance> {
         if self.closed || instance.generation != self.generation {
-            self.forget_one();
             return Some(instance);
         }
         match self.waiting.pop_front() {
@@ -124,7 +132,7 @@ impl State {
     }
 
     /// Takes `waiter` out of the queue, or gives back what it was granted meanwhile. Returns an instance to
-    /// drop outside the lock, if one must go.
+    /// [retire](Shared::retire), if one must go.
     pub(crate) fn cancel(&mut self, waiter: &Arc<Waiter>) -> Option<Instance> {
         if let Some(position) = self.waiting.iter().position(|queued| Arc::ptr_eq(queued, waiter)) {
             self.waiting.remove(position);
@@ -140,28 +148,28 @@ impl State {
         }
     }
 
-    /// Refuses every waiting and later call; returns the idle instances, to drop outside the lock.
+    /// Refuses every waiting and later call; returns the idle instances, to [retire](Shared::retire).
     pub(crate) fn close(&mut self) -> Vec<Instance> {
         self.closed = true;
         for waiter in self.waiting.drain(..) {
             waiter.grant(Grant::Closed);
         }
-        self.live -= self.idle.len();
         self.idle_low_water = 0;
         std::mem::take(&mut self.idle)
     }
 
-    /// Makes `source` the pool's source, of a new generation, with `first` its first instance. Returns the
-    /// instances of the old module that were idle (and `first` if the pool is full), to drop outside the lock.
+    /// Makes `source` the pool's source, of a new generation, with `first` (made outside the pool) its first
+    /// instance. Returns the instances of the old module that were idle, and `first` if the pool is full, to
+    /// [retire](Shared::retire).
     pub(crate) fn replace_source(&mut self, source: Source, first: Instance) -> Vec<Instance> {
         self.generation += 1;
         self.source = Arc::new(source);
         let mut stale = std::mem::take(&mut self.idle);
-        self.live -= stale.len();
         self.idle_low_water = 0;
-        if self.live < self.max && !self.closed {
-            self.live += 1;
-            let first = Instance { generation: self.generation, ..first };
+        // Counted from now, so that retiring it, if it must go, balances.
+        self.live += 1;
+        let first = Instance { generation: self.generation, ..first };
+        if self.live - stale.len() <= self.max {
             stale.extend(self.put_back(first));
         } else {
             stale.push(first);
@@ -192,13 +200,12 @@ impl State {
         [next_deadline, next_growth].into_iter().flatten().min()
     }
 
-    /// Drops, down to `min` live instances, the instances that stayed idle since the last look. Returns them,
-    /// to drop outside the lock.
+    /// Takes out, down to `min` live instances, the instances that stayed idle since the last look. Returns
+    /// them, to [retire](Shared::retire).
     pub(crate) fn shrink(&mut self, min: usize) -> Vec<Instance> {
         let unused = self.idle_low_water.min(self.idle.len()).min(self.live.saturating_sub(min));
         // The least recently used are at the front.
         let dropped: Vec<Instance> = self.idle.drain(..unused).collect();
-        self.live -= dropped.len();
         self.idle_low_water = self.idle.len();
         dropped
     }

@@ -6,7 +6,7 @@
 pub struct PoolStats {
     /// Instances that exist or are being made.
     pub live: usize,
-    /// Instances running a call (or being made for one).
+    /// Instances running a call, or being made for one, or being dropped.
     pub busy: usize,
     /// Instances waiting for a call.
     pub idle: usize,
