@@ -3,7 +3,6 @@
 use std::sync::Arc;
 
 use wapc::WapcHost;
-use wapc::errors::Result;
 use wapc_pool::Pool;
 
 /// The guest a [`Service`](super::Service) serves: one [`WapcHost`], which answers one invocation at a time, or a
@@ -31,24 +30,6 @@ pub enum ServedGuest {
     Host(Arc<WapcHost>),
     /// Instances of one module: invocations run at once, up to the pool's size, and queue beyond it.
     Pool(Arc<Pool>),
-}
-
-impl ServedGuest {
-    /// Runs `operation` with `payload` on the calling thread, which may block.
-    pub(super) fn call(&self, operation: &str, payload: &[u8]) -> Result<Vec<u8>> {
-        match self {
-            ServedGuest::Host(host) => host.call(operation, payload),
-            ServedGuest::Pool(pool) => pool.call(operation, payload),
-        }
-    }
-
-    /// How many calls can run at once: more threads calling would only wait.
-    pub(super) fn concurrency(&self) -> usize {
-        match self {
-            ServedGuest::Host(_) => 1,
-            ServedGuest::Pool(pool) => pool.max_instances(),
-        }
-    }
 }
 
 impl From<Arc<WapcHost>> for ServedGuest {

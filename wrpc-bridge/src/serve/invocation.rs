@@ -87,10 +87,7 @@ where
         .await
         .map_err(|_| anyhow::anyhow!("the parameters did not arrive within {:?}", limits.params_timeout))??;
     let payload = decode(shared, served, wire).await?;
-    let (guest, answering) = (shared.served_guest.clone(), Arc::clone(served));
-    let max_bytes = limits.max_invocation_bytes;
-    let encoded = shared.guest.run(move || answer(&guest, &answering, &payload, max_bytes)).await;
-    let encoded = encoded.context("the guest call panicked")??;
+    let encoded = answer(shared, served, payload).await?;
     results.write_all(&encoded).await?;
     results.flush().await?;
     results.shutdown().await?;
@@ -129,9 +126,40 @@ async fn decode(shared: &Shared, served: &Arc<Served>, wire: Vec<u8>) -> anyhow:
     shared.decoders.run(move || decoding.payload(wire)).await.context("decoding the parameters panicked")?
 }
 
-/// Calls the guest and encodes its answer as the function's results, at most `max_bytes`.
-fn answer(guest: &ServedGuest, served: &Served, payload: &[u8], max_bytes: usize) -> anyhow::Result<Vec<u8>> {
-    let response = guest.call(&served.operation, payload).map_err(|error| client_error_text(served, error));
+/// Calls the guest and encodes its answer as the function's results. A pool's call waits for an instance
+/// without a thread and runs on the pool's own threads; a host's runs on the service's guest worker, which
+/// encodes the answer too. A pool's answer is encoded on the async worker when small, on a decoder when large.
+async fn answer(shared: &Shared, served: &Arc<Served>, payload: Bytes) -> anyhow::Result<Vec<u8>> {
+    let max_bytes = shared.limits.max_invocation_bytes;
+    match &shared.served_guest {
+        ServedGuest::Pool(pool) => {
+            let response = pool.call_async(served.operation.as_str(), payload.to_vec()).await;
+            let response = response.map_err(|error| client_error_text(served, error));
+            if response.as_ref().is_ok_and(|bytes| bytes.len() > DECODE_INLINE_BYTES) {
+                let encoding = Arc::clone(served);
+                let encoded = shared.decoders.run(move || encode_answer(&encoding, response, max_bytes)).await;
+                return encoded.context("encoding the answer panicked")?;
+            }
+            encode_answer(served, response, max_bytes)
+        }
+        ServedGuest::Host(host) => {
+            let (host, answering) = (Arc::clone(host), Arc::clone(served));
+            let encoded = shared.guest.run(move || {
+                let response = host.call(&answering.operation, &payload);
+                encode_answer(&answering, response.map_err(|error| client_error_text(&answering, error)), max_bytes)
+            });
+            encoded.await.context("the guest call panicked")?
+        }
+    }
+}
+
+/// Encodes the guest's answer (or the error text a client may see) as the function's results, at most
+/// `max_bytes`.
+fn encode_answer(
+    served: &Served,
+    response: Result<Vec<u8>, Cow<'static, str>>,
+    max_bytes: usize,
+) -> anyhow::Result<Vec<u8>> {
     let response = response.as_ref().map(Vec::as_slice).map_err(AsRef::as_ref);
     let mut encoded = Vec::new();
     match &served.shape {

@@ -10,9 +10,10 @@
 //!   MessagePack response becomes its results, by the same mapping the bridge uses the other way. A guest error
 //!   becomes the `err` of a `result<_, string>` result.
 //!
-//! Each invocation is handled in a task of its own; large parameters are decoded, and the guest is called, on a
-//! bounded set of threads. A [`ServedGuest::Host`] answers one invocation at a time; a [`ServedGuest::Pool`] as many
-//! at once as it has instances, the rest waiting their turn in the pool's queue. Over TCP and Unix sockets each connection also names its function in a task of its own,
+//! Each invocation is handled in a task of its own; large parameters are decoded on a bounded set of threads. A
+//! [`ServedGuest::Host`] answers one invocation at a time, on a thread of the service's; a [`ServedGuest::Pool`] as
+//! many at once as it has instances, on the pool's threads, the rest waiting their turn in the pool's queue without
+//! holding a thread. Over TCP and Unix sockets each connection also names its function in a task of its own,
 //! so a client that connects and sends nothing holds up nobody else; it is dropped after ten seconds.
 //!
 //! # Limits
@@ -291,7 +292,8 @@ impl ServiceBuilder {
             .collect();
         let (stop, stopped) = watch::channel(false);
         let shared = Arc::new(Shared {
-            guest: Workers::new(self.guest.concurrency()),
+            // One instance runs one call at a time: more threads would only wait for it. A pool has threads of its own.
+            guest: Workers::new(1),
             served_guest: self.guest,
             limits: self.limits,
             decoders: Workers::per_core(),
@@ -420,7 +422,7 @@ struct Shared {
     limits: Limits,
     /// Threads for decoding large parameters.
     decoders: Workers,
-    /// Threads for calling the guest, as many as it runs calls at once.
+    /// The thread that calls a [`ServedGuest::Host`].
     guest: Workers,
     /// Set when the service stops taking invocations.
     stopped: watch::Receiver<bool>,
