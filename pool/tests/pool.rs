@@ -82,12 +82,10 @@ fn pools_and_upstream_style_providers_are_send_and_sync() {
     needs::<wasmi_provider::WasmiEngineProvider>();
 }
 
-#[test]
-fn concurrent_callers_get_their_own_answers() {
-    let pool = Pool::builder().max_instances(4).build(wasmtime(GUEST_OURS)).unwrap();
+/// Eight threads echo 200 payloads of their own each through `pool`, each checking every answer is its own.
+fn echo_from_eight_threads(pool: &Pool) {
     std::thread::scope(|scope| {
         for thread in 0..8 {
-            let pool = &pool;
             scope.spawn(move || {
                 for call in 0..200 {
                     let payload = format!("thread {thread} call {call}");
@@ -96,6 +94,12 @@ fn concurrent_callers_get_their_own_answers() {
             });
         }
     });
+}
+
+#[test]
+fn concurrent_callers_get_their_own_answers() {
+    let pool = Pool::builder().max_instances(4).build(wasmtime(GUEST_OURS)).unwrap();
+    echo_from_eight_threads(&pool);
     let stats = pool.stats();
     assert!(stats.live <= 4, "{stats:?}");
     assert_eq!((stats.busy, stats.waiting), (0, 0));
@@ -106,17 +110,7 @@ fn a_pool_runs_in_a_wasmtime_pooling_allocator_of_its_size() {
     let provider = WasmtimeEngineProviderBuilder::new().module_bytes(GUEST_OURS).pooling_allocator(4).build().unwrap();
     let outsider = provider.clone();
     let pool = Pool::builder().min_instances(4).max_instances(4).build(Box::new(provider)).unwrap();
-    std::thread::scope(|scope| {
-        for thread in 0..8 {
-            let pool = &pool;
-            scope.spawn(move || {
-                for call in 0..200 {
-                    let payload = format!("thread {thread} call {call}");
-                    assert_eq!(pool.call("echo", payload.as_bytes()).unwrap(), payload.as_bytes());
-                }
-            });
-        }
-    });
+    echo_from_eight_threads(&pool);
     assert_eq!(pool.stats(), stats(4, 0, 4, 0));
     // The pool's instances hold every slot of the engine.
     assert!(matches!(

@@ -8,7 +8,9 @@ use wapc::WapcHost;
 use wapc::errors::{Error, ExecutionLimit, Resource, ResourceLimit};
 use wapc_conformance::guests::{GUEST_OURS, wat_guest};
 use wasmtime_provider::wasmtime::{Config, Engine, PoolingAllocationConfig};
-use wasmtime_provider::{DEFAULT_MAX_MEMORY_BYTES, ResourceLimits, WasmtimeEngineProviderBuilder};
+use wasmtime_provider::{
+    DEFAULT_MAX_MEMORY_BYTES, ResourceLimits, WasmtimeEngineProvider, WasmtimeEngineProviderBuilder,
+};
 
 const PAGE: usize = 65536;
 
@@ -80,12 +82,7 @@ fn pooled_memories_grow_to_the_resource_limit_and_no_further() {
 
     // Another limit sizes the slots to it.
     let limits = ResourceLimits { max_memory_size: Some(4 * PAGE), ..ResourceLimits::DEFAULT };
-    let provider = WasmtimeEngineProviderBuilder::new()
-        .module_bytes(&module)
-        .enable_resource_limits(limits)
-        .pooling_allocator(1)
-        .build()
-        .unwrap();
+    let provider = pooled_alone(&module, limits);
     let host = host_of(&provider).unwrap();
     assert_eq!(host.call("grow", b"+++").unwrap(), b"");
     let refused = ResourceLimit { resource: Resource::Memory, requested: 5 * PAGE, limit: 4 * PAGE };
@@ -106,12 +103,7 @@ fn pooled_tables_grow_to_the_resource_limit_and_no_further() {
         "(table $t 1 funcref)",
     );
     let limits = ResourceLimits { max_table_elements: Some(100), ..ResourceLimits::DEFAULT };
-    let provider = WasmtimeEngineProviderBuilder::new()
-        .module_bytes(&module)
-        .enable_resource_limits(limits)
-        .pooling_allocator(1)
-        .build()
-        .unwrap();
+    let provider = pooled_alone(&module, limits);
     let host = host_of(&provider).unwrap();
     assert_eq!(host.call("grow", &[0; 99]).unwrap(), b"");
     let refused = ResourceLimit { resource: Resource::Table, requested: 101, limit: 100 };
@@ -189,4 +181,14 @@ fn pooling_is_refused_with_a_callers_engine_or_no_room() {
         message(WasmtimeEngineProviderBuilder::new().module_bytes(GUEST_OURS).pooling_allocator(0)),
         "the pooling allocator needs room for at least one instance"
     );
+}
+
+/// A provider of `module` under `limits`, in a pooling allocator with room for one instance.
+fn pooled_alone(module: &[u8], limits: ResourceLimits) -> WasmtimeEngineProvider {
+    WasmtimeEngineProviderBuilder::new()
+        .module_bytes(module)
+        .enable_resource_limits(limits)
+        .pooling_allocator(1)
+        .build()
+        .unwrap()
 }
