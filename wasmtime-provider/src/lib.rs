@@ -54,6 +54,7 @@
 mod builder;
 mod deadline;
 mod imports;
+mod legacy;
 mod limits;
 mod pooling;
 mod provider;
