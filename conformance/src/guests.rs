@@ -17,6 +17,10 @@ pub static GUEST_OURS: &[u8] = include_bytes!(env!("GUEST_OURS_WASM"));
 pub static GUEST_UPSTREAM: &[u8] = include_bytes!(env!("GUEST_UPSTREAM_WASM"));
 /// Where [`GUEST_UPSTREAM`] was built, for programs that read a module from a file.
 pub const GUEST_UPSTREAM_PATH: &str = env!("GUEST_UPSTREAM_WASM");
+/// Where upstream's `wasm-basic` guest was built from its source, with upstream `wapc-guest` 1.2: its `ping`
+/// logs, calls the host (binding `binding`, namespace `sample:namespace`, operation `pong`) and answers its
+/// payload.
+pub const GUEST_BASIC_PATH: &str = env!("GUEST_BASIC_WASM");
 
 impl Sdk {
     /// Both SDKs.
