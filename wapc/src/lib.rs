@@ -71,6 +71,20 @@ pub type HostCallback = dyn Fn(u64, &str, &str, &str, &[u8]) -> Result<Vec<u8>, 
     + Sync
     + 'static;
 
+/// The async host callback, as upstream `wapc` 2.x has it: `(host id, binding, namespace, operation, payload)` to a
+/// future of the response bytes, or of an error whose text the guest receives.
+#[cfg(feature = "async")]
+pub type HostCallbackAsync = dyn Fn(
+        u64,
+        String,
+        String,
+        String,
+        Vec<u8>,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>>> + Send>,
+    > + Send
+    + Sync;
+
 /// What a builder's `host_callback` takes: any closure with the signature of a [`HostCallback`].
 ///
 /// ```

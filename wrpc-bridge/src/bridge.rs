@@ -7,7 +7,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::runtime::Handle;
-use wapc::HostCallback;
+use wapc::{HostCallback, HostCallbackAsync};
 
 use crate::config::{BridgeConfig, DEFAULT_DEADLINE, DEFAULT_MAX_RESULT_BYTES};
 use crate::error::{CallError, CallSite, ConfigError, one_line};
@@ -104,22 +104,71 @@ impl Bridge {
     ) -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>> {
         let inner = &*self.inner;
         let Some(destination) = inner.router.resolve(binding, namespace, operation) else {
-            return match &inner.fallback {
-                Some(fallback) => fallback(id, binding, namespace, operation, payload),
-                None => Err(Box::new(CallError::NoRoute {
-                    binding: binding.to_owned(),
-                    namespace: namespace.to_owned(),
-                    operation: operation.to_owned(),
-                })),
-            };
+            return inner.unrouted(id, binding, namespace, operation, payload);
         };
         let context = CallContext { binding, namespace, operation, max_result_bytes: inner.max_result_bytes };
-        Ok(inner.invoke(&destination, context, payload)?)
+        let result = inner.runtime.block_on(inner.invoke(&destination, context, payload)).map_err(CallError::from)?;
+        Ok(result?)
+    }
+
+    /// The callback to give an async host ([`HostCallbackAsync`]): like [`host_callback`](Self::host_callback),
+    /// except that each host call awaits its wRPC invocation on the caller's runtime (which must have I/O and
+    /// time enabled), holding no thread while it waits. A [`fallback`](crate::BridgeBuilder::fallback) runs
+    /// synchronously, on the caller's task.
+    #[must_use]
+    pub fn host_callback_async(&self) -> Box<HostCallbackAsync> {
+        let bridge = self.clone();
+        Box::new(move |id, binding, namespace, operation, payload| {
+            let bridge = bridge.clone();
+            Box::pin(async move { bridge.call_async(id, &binding, &namespace, &operation, &payload).await })
+        })
+    }
+
+    /// Routes and performs one host call, awaiting the invocation: what
+    /// [`host_callback_async`](Self::host_callback_async) does.
+    ///
+    /// # Errors
+    /// Those of [`call`](Self::call).
+    pub async fn call_async(
+        &self,
+        id: u64,
+        binding: &str,
+        namespace: &str,
+        operation: &str,
+        payload: &[u8],
+    ) -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>> {
+        let inner = &*self.inner;
+        let Some(destination) = inner.router.resolve(binding, namespace, operation) else {
+            return inner.unrouted(id, binding, namespace, operation, payload);
+        };
+        let context = CallContext { binding, namespace, operation, max_result_bytes: inner.max_result_bytes };
+        Ok(inner.invoke(&destination, context, payload).await?)
     }
 }
 
 impl Inner {
-    fn invoke(
+    /// A host call no route matches: the fallback's, or [`CallError::NoRoute`].
+    fn unrouted(
+        &self,
+        id: u64,
+        binding: &str,
+        namespace: &str,
+        operation: &str,
+        payload: &[u8],
+    ) -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>> {
+        match &self.fallback {
+            Some(fallback) => fallback(id, binding, namespace, operation, payload),
+            None => Err(Box::new(CallError::NoRoute {
+                binding: binding.to_owned(),
+                namespace: namespace.to_owned(),
+                operation: operation.to_owned(),
+            })),
+        }
+    }
+
+    /// Transcodes the payload, invokes the function within the deadline and transcodes its results. It must
+    /// run on a runtime with I/O and time.
+    async fn invoke(
         &self,
         destination: &Destination<'_>,
         context: CallContext<'_>,
@@ -142,9 +191,7 @@ impl Inner {
         }
         let exchange =
             exchange(&*target.transport, context, destination.instance, &destination.function, Bytes::from(params));
-        // The timer is made inside the runtime: `timeout` needs one when it is created.
-        let deadline = self.deadline;
-        let results = match self.runtime.block_on(async move { tokio::time::timeout(deadline, exchange).await })? {
+        let results = match tokio::time::timeout(self.deadline, exchange).await {
             Ok(Ok(results)) => results,
             Ok(Err(Failure::TooLarge)) => {
                 return Err(CallError::ResultTooLarge { site: site(), limit: self.max_result_bytes });

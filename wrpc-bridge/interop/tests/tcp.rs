@@ -4,7 +4,7 @@
 use std::time::{Duration, Instant};
 
 use wrpc_bridge::wit::Catalog;
-use wrpc_bridge::{Bridge, BridgeConfig, Target};
+use wrpc_bridge::{Bridge, BridgeConfig, CallError, Target};
 use wrpc_bridge_interop::peers::{self, Which};
 use wrpc_bridge_interop::relay;
 
@@ -225,4 +225,46 @@ fn guests_may_call_from_inside_tokio_runtimes() {
         .runtime(current.handle().clone());
     let error = current.block_on(async move { own.build().map(|_| ()) }).unwrap_err();
     assert!(error.to_string().contains("current-thread runtime"), "{error}");
+}
+
+#[test]
+fn the_async_callback_awaits_on_the_callers_runtime_without_blocking_it() {
+    // A current-thread runtime: the sync callback could not wait on it, the async one must not need to.
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let peer = runtime.block_on(peers::serve_tcp(Which::Types)).unwrap();
+    let bridge = Bridge::builder()
+        .target("t", Target::new(&peer.address).unwrap().wit(catalog("types")))
+        .runtime(runtime.handle().clone())
+        .deadline(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let callback = bridge.host_callback_async();
+    let call = |operation: &str, payload: Vec<u8>| {
+        callback(1, "t".to_owned(), TYPES.to_owned(), operation.to_owned(), payload)
+    };
+    runtime.block_on(async {
+        // Ten additions at once on one thread, each awaiting its own invocation.
+        let sums = futures::future::join_all((0..10_i64).map(|a| {
+            call(
+                "add",
+                msgpack(|b| {
+                    rmp::encode::write_array_len(b, 2).unwrap();
+                    rmp::encode::write_sint(b, a).unwrap();
+                    rmp::encode::write_sint(b, 100).unwrap();
+                }),
+            )
+        }))
+        .await;
+        for (a, sum) in sums.into_iter().enumerate() {
+            assert_eq!(sum.unwrap(), msgpack(|b| drop(rmp::encode::write_sint(b, a as i64 + 100))));
+        }
+        // The deadline holds while awaiting.
+        let started = Instant::now();
+        let error = call("hang", Vec::new()).await.unwrap_err();
+        assert!(matches!(error.downcast_ref(), Some(CallError::Deadline { .. })), "{error}");
+        assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+        // No route: the typed error, as the sync callback gives it.
+        let error = callback(1, "nowhere".to_owned(), "x".to_owned(), "y".to_owned(), Vec::new()).await.unwrap_err();
+        assert!(matches!(error.downcast_ref(), Some(CallError::NoRoute { binding, .. }) if binding == "nowhere"));
+    });
 }
