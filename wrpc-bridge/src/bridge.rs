@@ -103,12 +103,13 @@ impl Bridge {
         payload: &[u8],
     ) -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>> {
         let inner = &*self.inner;
-        let Some(destination) = inner.router.resolve(binding, namespace, operation) else {
-            return inner.unrouted(id, binding, namespace, operation, payload);
-        };
-        let context = CallContext { binding, namespace, operation, max_result_bytes: inner.max_result_bytes };
-        let result = inner.runtime.block_on(inner.invoke(&destination, context, payload)).map_err(CallError::from)?;
-        Ok(result?)
+        match inner.route(id, binding, namespace, operation, payload) {
+            Routed::Answered(answer) => answer,
+            Routed::Remote(destination, context) => {
+                let invoking = inner.invoke(&destination, context, payload);
+                Ok(inner.runtime.block_on(invoking).map_err(CallError::from)??)
+            }
+        }
     }
 
     /// The callback to give an async host ([`HostCallbackAsync`]): like [`host_callback`](Self::host_callback),
@@ -138,32 +139,41 @@ impl Bridge {
         payload: &[u8],
     ) -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>> {
         let inner = &*self.inner;
-        let Some(destination) = inner.router.resolve(binding, namespace, operation) else {
-            return inner.unrouted(id, binding, namespace, operation, payload);
-        };
-        let context = CallContext { binding, namespace, operation, max_result_bytes: inner.max_result_bytes };
-        Ok(inner.invoke(&destination, context, payload).await?)
+        match inner.route(id, binding, namespace, operation, payload) {
+            Routed::Answered(answer) => answer,
+            Routed::Remote(destination, context) => Ok(inner.invoke(&destination, context, payload).await?),
+        }
     }
 }
 
+/// Where a host call goes: a function of a target, or, when no route matches, the fallback's answer.
+enum Routed<'a> {
+    Remote(Destination<'a>, CallContext<'a>),
+    Answered(Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>>),
+}
+
 impl Inner {
-    /// A host call no route matches: the fallback's, or [`CallError::NoRoute`].
-    fn unrouted(
-        &self,
+    /// Routes a host call: to its destination, or to the fallback (or [`CallError::NoRoute`]) at once.
+    fn route<'a>(
+        &'a self,
         id: u64,
-        binding: &str,
-        namespace: &str,
-        operation: &str,
+        binding: &'a str,
+        namespace: &'a str,
+        operation: &'a str,
         payload: &[u8],
-    ) -> Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>> {
-        match &self.fallback {
+    ) -> Routed<'a> {
+        if let Some(destination) = self.router.resolve(binding, namespace, operation) {
+            let context = CallContext { binding, namespace, operation, max_result_bytes: self.max_result_bytes };
+            return Routed::Remote(destination, context);
+        }
+        Routed::Answered(match &self.fallback {
             Some(fallback) => fallback(id, binding, namespace, operation, payload),
             None => Err(Box::new(CallError::NoRoute {
                 binding: binding.to_owned(),
                 namespace: namespace.to_owned(),
                 operation: operation.to_owned(),
             })),
-        }
+        })
     }
 
     /// Transcodes the payload, invokes the function within the deadline and transcodes its results. It must
