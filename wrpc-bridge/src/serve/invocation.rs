@@ -133,7 +133,7 @@ async fn answer(shared: &Shared, served: &Arc<Served>, payload: Bytes) -> anyhow
     let max_bytes = shared.limits.max_invocation_bytes;
     match &shared.served_guest {
         ServedGuest::Pool(pool) => {
-            let response = pool.call_async(served.operation.as_str(), payload.to_vec()).await;
+            let response = pool.call_async(served.operation.as_str(), Vec::from(payload)).await;
             let response = response.map_err(|error| client_error_text(served, error));
             if response.as_ref().is_ok_and(|bytes| bytes.len() > DECODE_INLINE_BYTES) {
                 let encoding = Arc::clone(served);
