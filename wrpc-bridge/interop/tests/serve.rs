@@ -178,14 +178,8 @@ fn clients_learn_only_the_kind_of_a_host_side_failure() {
     .unwrap();
     let engine = WasmtimeEngineProviderBuilder::new().module_bytes(&trapping).build().unwrap();
     let host = Arc::new(WapcHost::new(Box::new(engine), None).unwrap());
-    let service = ServiceBuilder::new(host)
-        .opaque("legacy:guest/api@0.1.0", ["echo"])
-        .serve(&"tcp://127.0.0.1:0".parse::<Address>().unwrap())
-        .unwrap();
-    let Address::Tcp(address) = service.address().clone() else { panic!("not a TCP address") };
-
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let client = wrpc_transport::tcp::Client::from(address);
+    let (service, runtime, client) =
+        serve_on_loopback(ServiceBuilder::new(host).opaque("legacy:guest/api@0.1.0", ["echo"]));
     let answer = runtime.block_on(api::echo(&client, (), &Bytes::from_static(b"x"))).unwrap();
     assert_eq!(answer, Err("the guest trapped".to_owned()));
     service.stop();
@@ -248,14 +242,8 @@ fn a_served_pool_answers_concurrent_clients_at_once() {
     };
     let engine = WasmtimeEngineProviderBuilder::new().module_bytes(relay::RELAY_GUEST).build().unwrap();
     let pool = Pool::builder().max_instances(CLIENTS).host_callback(callback).build(Box::new(engine)).unwrap();
-    let service = ServiceBuilder::new(Arc::new(pool))
-        .opaque("legacy:guest/api@0.1.0", ["relay"])
-        .serve(&"tcp://127.0.0.1:0".parse::<Address>().unwrap())
-        .unwrap();
-    let Address::Tcp(address) = service.address().clone() else { panic!("not a TCP address") };
-
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    let client = wrpc_transport::tcp::Client::from(address);
+    let (service, runtime, client) =
+        serve_on_loopback(ServiceBuilder::new(Arc::new(pool)).opaque("legacy:guest/api@0.1.0", ["relay"]));
     let answers = runtime.block_on(futures::future::join_all((0..CLIENTS).map(|number| {
         let client = &client;
         async move {
@@ -267,4 +255,14 @@ fn a_served_pool_answers_concurrent_clients_at_once() {
         assert_eq!(answer, Ok(Bytes::from(format!("client {number}"))));
     }
     service.stop();
+}
+
+/// Serves `builder`'s functions on a loopback TCP port; with a runtime and a `wit-bindgen-wrpc` client of it.
+fn serve_on_loopback(
+    builder: ServiceBuilder,
+) -> (wrpc_bridge::Service, tokio::runtime::Runtime, wrpc_transport::tcp::Client<String>) {
+    let service = builder.serve(&"tcp://127.0.0.1:0".parse::<Address>().unwrap()).unwrap();
+    let Address::Tcp(address) = service.address().clone() else { panic!("not a TCP address") };
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    (service, runtime, wrpc_transport::tcp::Client::from(address))
 }
