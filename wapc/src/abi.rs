@@ -115,19 +115,109 @@ pub fn host_call<M: GuestMemory + ?Sized>(
         let namespace = text(memory, IMPORT, "namespace", namespace)?;
         let operation = text(memory, IMPORT, "operation", operation)?;
         let payload = bytes(memory, IMPORT, "payload", payload)?;
-        call.host_response.set(None);
-        call.host_error.set(None);
-        match call.state.host_call(binding, namespace, operation, payload)? {
-            Ok(response) => {
-                call.host_response.set(Some(response));
-                Ok(1)
-            }
-            Err(error) => {
-                call.host_error.set(Some(error));
-                Ok(0)
-            }
-        }
+        Ok(record_host_answer(call, call.state.host_call(binding, namespace, operation, payload)?))
     })
+}
+
+/// `__host_call` for async providers, which await host callbacks rather than block on them: reads and checks
+/// the arguments as [`host_call`] does, starts the host callback, and returns the future of its answer. The
+/// provider awaits the future inside the import (wasmtime's `func_wrap_async`, for one) and gives the guest
+/// what it resolves to: 1 or 0 as [`host_call`] returns, or the error that ends the call.
+///
+/// The future is `Send` and `'static`: it holds copies of the arguments, not the guest's memory. It must be
+/// polled within the call that started it (inside [`WapcHostAsync::call`](crate::WapcHostAsync::call)'s
+/// future, as an import's future is), which is where it leaves the answer.
+///
+/// # Errors
+/// Those of [`host_call`]; the future fails with [`Error::HostCallback`] if the callback panics.
+#[cfg(feature = "async")]
+pub fn host_call_async<M: GuestMemory + ?Sized>(
+    memory: &M,
+    binding: Region,
+    namespace: Region,
+    operation: Region,
+    payload: Region,
+) -> Result<HostCallFuture> {
+    const IMPORT: &str = HOST_CALL;
+    ActiveCall::with_current(|call| {
+        let call = active(call, IMPORT)?;
+        let binding = text(memory, IMPORT, "binding", binding)?;
+        let namespace = text(memory, IMPORT, "namespace", namespace)?;
+        let operation = text(memory, IMPORT, "operation", operation)?;
+        let payload = bytes(memory, IMPORT, "payload", payload)?;
+        call.state.host_call_async(binding, namespace, operation, payload)
+    })
+}
+
+/// The answer of a host callback that [`host_call_async`] started: resolves to what `__host_call` returns to
+/// the guest (1 or 0), having left the response or error text for `__host_response` and `__host_error`.
+#[cfg(feature = "async")]
+#[must_use = "the host callback's answer reaches the guest only when the future is awaited"]
+pub struct HostCallFuture(PendingAnswer);
+
+#[cfg(feature = "async")]
+enum PendingAnswer {
+    /// Known at once (a blocking callback, or none); `None` once handed out.
+    Ready(Option<std::result::Result<Vec<u8>, String>>),
+    Awaiting(crate::HostCallbackFuture),
+}
+
+#[cfg(feature = "async")]
+impl HostCallFuture {
+    pub(crate) fn ready(answer: std::result::Result<Vec<u8>, String>) -> Self {
+        HostCallFuture(PendingAnswer::Ready(Some(answer)))
+    }
+
+    pub(crate) fn pending(future: crate::HostCallbackFuture) -> Self {
+        HostCallFuture(PendingAnswer::Awaiting(future))
+    }
+}
+
+#[cfg(feature = "async")]
+impl Future for HostCallFuture {
+    type Output = Result<i32>;
+
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<Result<i32>> {
+        use std::panic::{AssertUnwindSafe, catch_unwind};
+        use std::task::Poll;
+
+        let answer = match &mut self.get_mut().0 {
+            PendingAnswer::Ready(answer) => match answer.take() {
+                Some(answer) => answer,
+                None => return Poll::Ready(Err(Error::provider("a host call's future was polled after it ended"))),
+            },
+            PendingAnswer::Awaiting(future) => match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+                Err(panic) => return Poll::Ready(Err(crate::module_state::callback_panicked(&*panic))),
+                Ok(Poll::Pending) => return Poll::Pending,
+                Ok(Poll::Ready(answer)) => answer.map_err(|error| error.to_string()),
+            },
+        };
+        Poll::Ready(ActiveCall::with_current(|call| Ok(record_host_answer(active(call, HOST_CALL)?, answer))))
+    }
+}
+
+#[cfg(feature = "async")]
+impl std::fmt::Debug for HostCallFuture {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = match &self.0 {
+            PendingAnswer::Ready(Some(_)) => "ready",
+            PendingAnswer::Ready(None) => "ended",
+            PendingAnswer::Awaiting(_) => "awaiting",
+        };
+        f.debug_tuple("HostCallFuture").field(&state).finish()
+    }
+}
+
+/// Leaves a host callback's answer for `__host_response` or `__host_error`, and returns what `__host_call`
+/// returns.
+fn record_host_answer(call: &ActiveCall<'_>, answer: std::result::Result<Vec<u8>, String>) -> i32 {
+    let (response, error, code) = match answer {
+        Ok(response) => (Some(response), None, 1),
+        Err(error) => (None, Some(error), 0),
+    };
+    call.host_response.set(response);
+    call.host_error.set(error);
+    code
 }
 
 /// `__host_response_len() -> i32`: the length of the last host call's result (0 if there is none).
@@ -292,11 +382,12 @@ mod tests {
     use super::*;
     use crate::ModuleState;
     use crate::active_call::{ActiveCall, Request};
+    use crate::module_state::Callback;
 
     fn in_call<R>(payload: &[u8], f: impl FnOnce(&ActiveCall<'_>) -> R) -> R {
         let state = ModuleState::new(
             9,
-            Some(Box::new(|_, binding, _, _, payload| {
+            Callback::Blocking(Box::new(|_, binding, _, _, payload| {
                 if binding == "fail" { Err("refused".into()) } else { Ok(payload.iter().rev().copied().collect()) }
             })),
             None,
@@ -383,7 +474,7 @@ mod tests {
 
     #[test]
     fn start_functions_have_no_request() {
-        let state = ModuleState::new(1, None, None);
+        let state = ModuleState::new(1, Callback::None, None);
         let call = ActiveCall::new(&state, None);
         let mut memory = [0u8; 8];
         let error = call.run(|| guest_request(memory.as_mut_slice(), 0, 0)).unwrap_err();

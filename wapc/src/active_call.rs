@@ -40,6 +40,14 @@ pub(crate) struct ActiveCall<'a> {
     outer: Cell<*const ActiveCall<'static>>,
 }
 
+// SAFETY: every field but `outer` is `Send` (`ModuleState` is `Sync`, the request borrows `Send` data, the cells
+// hold owned values). `outer` is non-null only while `run` borrows the call, and `run` nulls it again before it
+// returns or unwinds; a call can only be moved to another thread while it is not borrowed, so it never carries a
+// pointer into another thread's stack. (It stays `!Sync`: its cells are not for sharing.) An async host keeps
+// its call in a `Send` future between the polls that `run` it.
+#[cfg(feature = "async")]
+unsafe impl Send for ActiveCall<'_> {}
+
 impl<'a> ActiveCall<'a> {
     /// A call of `request`, or a run of start functions when `request` is `None`.
     pub(crate) fn new(state: &'a ModuleState, request: Option<Request<'a>>) -> Self {
@@ -57,17 +65,18 @@ impl<'a> ActiveCall<'a> {
     /// Runs `f` with this call as the current one on this thread.
     pub(crate) fn run<R>(&self, f: impl FnOnce() -> R) -> R {
         /// Puts the outer call back when `run` ends, also when `f` unwinds.
-        struct Restore(*const ActiveCall<'static>);
-        impl Drop for Restore {
+        struct Restore<'c, 'a>(&'c ActiveCall<'a>, *const ActiveCall<'static>);
+        impl Drop for Restore<'_, '_> {
             fn drop(&mut self) {
-                CURRENT.with(|current| current.set(self.0));
+                CURRENT.with(|current| current.set(self.1));
+                self.0.outer.set(ptr::null());
             }
         }
 
         let this: *const ActiveCall<'a> = self;
         let outer = CURRENT.with(|current| current.replace(this.cast()));
         self.outer.set(outer);
-        let _restore = Restore(outer);
+        let _restore = Restore(self, outer);
         f()
     }
 
@@ -102,6 +111,7 @@ impl<'a> ActiveCall<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::module_state::Callback;
 
     #[test]
     fn no_call_is_current_outside_run() {
@@ -110,8 +120,8 @@ mod tests {
 
     #[test]
     fn nested_runs_restore_the_outer_call() {
-        let outer_state = ModuleState::new(1, None, None);
-        let inner_state = ModuleState::new(2, None, None);
+        let outer_state = ModuleState::new(1, Callback::None, None);
+        let inner_state = ModuleState::new(2, Callback::None, None);
         let outer = ActiveCall::new(&outer_state, None);
         outer.run(|| {
             let inner = ActiveCall::new(&inner_state, Some(Request { operation: "op", payload: b"x" }));
@@ -128,7 +138,7 @@ mod tests {
 
     #[test]
     fn unwinding_out_of_run_restores_the_outer_call() {
-        let state = ModuleState::new(3, None, None);
+        let state = ModuleState::new(3, Callback::None, None);
         let call = ActiveCall::new(&state, None);
         let unwound = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| call.run(|| panic!("boom"))));
         assert!(unwound.is_err());

@@ -10,11 +10,16 @@ use parking_lot::{Mutex, MutexGuard};
 use crate::active_call::{ActiveCall, Request};
 use crate::errors::panic_message;
 use crate::errors::{AbiProblem, Error, ExecutionLimit, NO_GUEST_ERROR_TEXT, Result};
-use crate::module_state::ModuleState;
+use crate::module_state::{Callback, ModuleState};
 use crate::wapc_functions::GUEST_CALL;
 use crate::{ConsoleLog, HostCallback, HostCallbackFn, WebAssemblyEngineProvider};
 
 static NEXT_HOST_ID: AtomicU64 = AtomicU64::new(1);
+
+/// A new host's id, unique among the hosts of both kinds.
+pub(crate) fn next_host_id() -> u64 {
+    NEXT_HOST_ID.fetch_add(1, Ordering::Relaxed)
+}
 
 /// A host for one waPC module: `call` runs an operation of the guest with a payload and returns its response.
 ///
@@ -164,7 +169,7 @@ impl Engine {
 }
 
 /// What a finished `__guest_call` returned, read as the waPC ABI says.
-fn outcome(call: &ActiveCall<'_>, code: i32) -> Result<Vec<u8>> {
+pub(crate) fn outcome(call: &ActiveCall<'_>, code: i32) -> Result<Vec<u8>> {
     if code == 0 {
         return Err(Error::GuestError(call.guest_error.take().unwrap_or_else(|| NO_GUEST_ERROR_TEXT.to_owned())));
     }
@@ -177,7 +182,7 @@ fn outcome(call: &ActiveCall<'_>, code: i32) -> Result<Vec<u8>> {
     }
 }
 
-fn abi_length(what: &'static str, len: usize) -> Result<i32> {
+pub(crate) fn abi_length(what: &'static str, len: usize) -> Result<i32> {
     i32::try_from(len).map_err(|_| Error::PayloadTooLarge { what, len })
 }
 
@@ -245,8 +250,8 @@ impl WapcHostBuilder {
     /// Those of [`WapcHost::new`].
     pub fn build(self, engine: Box<dyn WebAssemblyEngineProvider>) -> Result<WapcHost> {
         let state = Arc::new(ModuleState::new(
-            NEXT_HOST_ID.fetch_add(1, Ordering::Relaxed),
-            self.host_callback,
+            next_host_id(),
+            self.host_callback.map_or(Callback::None, Callback::Blocking),
             self.console_log,
         ));
         let lock_wait = self.instance_wait.or_else(|| engine.call_deadline());

@@ -48,8 +48,12 @@ pub use wapc_codec as codec;
 pub mod errors;
 mod guest_memory;
 mod host;
+#[cfg(feature = "async")]
+mod host_async;
 mod module_state;
 mod provider;
+#[cfg(feature = "async")]
+mod provider_async;
 mod resource_limits;
 mod resource_usage;
 pub mod wapc_functions;
@@ -57,8 +61,12 @@ mod wasi;
 
 pub use guest_memory::GuestMemory;
 pub use host::{WapcHost, WapcHostBuilder};
+#[cfg(feature = "async")]
+pub use host_async::{ModuleStateAsync, WapcHostAsync, WapcHostAsyncBuilder};
 pub use module_state::{CallbackPanicked, ModuleState};
 pub use provider::WebAssemblyEngineProvider;
+#[cfg(feature = "async")]
+pub use provider_async::WebAssemblyEngineProviderAsync;
 pub use resource_limits::{DEFAULT_MAX_MEMORY_BYTES, DEFAULT_MAX_TABLE_ELEMENTS, ResourceLimits};
 pub use resource_usage::ResourceUsage;
 pub use wapc_functions::HOST_NAMESPACE;
@@ -74,16 +82,13 @@ pub type HostCallback = dyn Fn(u64, &str, &str, &str, &[u8]) -> Result<Vec<u8>, 
 /// The async host callback, as upstream `wapc` 2.x has it: `(host id, binding, namespace, operation, payload)` to a
 /// future of the response bytes, or of an error whose text the guest receives.
 #[cfg(feature = "async")]
-pub type HostCallbackAsync = dyn Fn(
-        u64,
-        String,
-        String,
-        String,
-        Vec<u8>,
-    ) -> std::pin::Pin<
-        Box<dyn std::future::Future<Output = Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>>> + Send>,
-    > + Send
-    + Sync;
+pub type HostCallbackAsync = dyn Fn(u64, String, String, String, Vec<u8>) -> HostCallbackFuture + Send + Sync;
+
+/// What a [`HostCallbackAsync`] returns: the future of its answer.
+#[cfg(feature = "async")]
+pub type HostCallbackFuture = std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<Vec<u8>, Box<dyn std::error::Error + Send + Sync>>> + Send>,
+>;
 
 /// What a builder's `host_callback` takes: any closure with the signature of a [`HostCallback`].
 ///

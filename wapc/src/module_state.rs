@@ -2,22 +2,35 @@
 
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
+#[cfg(feature = "async")]
+use crate::HostCallbackAsync;
 use crate::errors::{Error, Result, panic_message};
 use crate::{ConsoleLog, HostCallback};
 
-/// The identity and host-side handlers of one [`WapcHost`](crate::WapcHost).
+/// The identity and host-side handlers of one [`WapcHost`](crate::WapcHost) or
+/// [`WapcHostAsync`](crate::WapcHostAsync).
 ///
 /// The host hands it to its provider in [`WebAssemblyEngineProvider::init`](crate::WebAssemblyEngineProvider::init);
 /// providers rarely need more than [`id`](Self::id) from it (for logs), since the [`abi`](crate::abi) functions
 /// find the running call themselves.
 pub struct ModuleState {
     id: u64,
-    host_callback: Option<Box<HostCallback>>,
+    host_callback: Callback,
     console_log: Option<Box<ConsoleLog>>,
 }
 
+/// The host callback of a host, in the form its host takes.
+pub(crate) enum Callback {
+    None,
+    /// A [`WapcHost`](crate::WapcHost)'s: runs on the guest's thread, returning the answer.
+    Blocking(Box<HostCallback>),
+    /// A [`WapcHostAsync`](crate::WapcHostAsync)'s: returns a future of the answer, which the provider awaits.
+    #[cfg(feature = "async")]
+    Awaiting(Box<HostCallbackAsync>),
+}
+
 impl ModuleState {
-    pub(crate) fn new(id: u64, host_callback: Option<Box<HostCallback>>, console_log: Option<Box<ConsoleLog>>) -> Self {
+    pub(crate) fn new(id: u64, host_callback: Callback, console_log: Option<Box<ConsoleLog>>) -> Self {
         ModuleState { id, host_callback, console_log }
     }
 
@@ -36,15 +49,44 @@ impl ModuleState {
         operation: &str,
         payload: &[u8],
     ) -> Result<std::result::Result<Vec<u8>, String>> {
-        let Some(callback) = &self.host_callback else {
-            return Ok(Err(format!("no host callback is registered to handle {binding}/{namespace}/{operation}")));
+        let callback = match &self.host_callback {
+            Callback::None => return Ok(Err(no_callback(binding, namespace, operation))),
+            Callback::Blocking(callback) => callback,
+            #[cfg(feature = "async")]
+            Callback::Awaiting(_) => {
+                return Err(Error::provider(
+                    "the host callback is async: the provider must link `__host_call` to `abi::host_call_async`",
+                ));
+            }
         };
         // A panicking callback leaves nothing of the host half-updated: the call's slots are written only after
         // it returns, and the instance the guest was running in is replaced.
         match catch_unwind(AssertUnwindSafe(|| callback(self.id, binding, namespace, operation, payload))) {
             Ok(Ok(response)) => Ok(Ok(response)),
             Ok(Err(error)) => Ok(Err(error.to_string())),
-            Err(panic) => Err(Error::HostCallback(Box::new(CallbackPanicked(panic_message(&*panic))))),
+            Err(panic) => Err(callback_panicked(&*panic)),
+        }
+    }
+
+    /// Starts the host callback: the future of what the guest sees, or the answer itself when it is there at
+    /// once (no callback, or a blocking one). Panics of the callback, when called or polled, abort the call.
+    #[cfg(feature = "async")]
+    pub(crate) fn host_call_async(
+        &self,
+        binding: &str,
+        namespace: &str,
+        operation: &str,
+        payload: &[u8],
+    ) -> Result<crate::abi::HostCallFuture> {
+        use crate::abi::HostCallFuture;
+        match &self.host_callback {
+            Callback::Awaiting(callback) => {
+                let (binding, namespace, operation) = (binding.to_owned(), namespace.to_owned(), operation.to_owned());
+                catch_unwind(AssertUnwindSafe(|| callback(self.id, binding, namespace, operation, payload.to_vec())))
+                    .map(HostCallFuture::pending)
+                    .map_err(|panic| callback_panicked(&*panic))
+            }
+            _ => self.host_call(binding, namespace, operation, payload).map(HostCallFuture::ready),
         }
     }
 
@@ -62,10 +104,19 @@ impl std::fmt::Debug for ModuleState {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ModuleState")
             .field("id", &self.id)
-            .field("host_callback", &self.host_callback.is_some())
+            .field("host_callback", &!matches!(self.host_callback, Callback::None))
             .field("console_log", &self.console_log.is_some())
             .finish()
     }
+}
+
+fn no_callback(binding: &str, namespace: &str, operation: &str) -> String {
+    format!("no host callback is registered to handle {binding}/{namespace}/{operation}")
+}
+
+/// The error of a call whose host callback panicked.
+pub(crate) fn callback_panicked(panic: &(dyn std::any::Any + Send)) -> Error {
+    Error::HostCallback(Box::new(CallbackPanicked(panic_message(panic))))
 }
 
 /// The source of [`Error::HostCallback`] when the callback panicked.
@@ -79,7 +130,7 @@ mod tests {
 
     #[test]
     fn a_missing_callback_is_an_error_for_the_guest() {
-        let state = ModuleState::new(1, None, None);
+        let state = ModuleState::new(1, Callback::None, None);
         let answer = state.host_call("b", "ns", "op", b"").unwrap();
         assert_eq!(answer, Err("no host callback is registered to handle b/ns/op".to_owned()));
     }
@@ -91,7 +142,7 @@ mod tests {
             "panic" => panic!("callback exploded"),
             _ => Ok(b"fine".to_vec()),
         });
-        let state = ModuleState::new(1, Some(callback), None);
+        let state = ModuleState::new(1, Callback::Blocking(callback), None);
         assert_eq!(state.host_call("", "", "ok", b"").unwrap(), Ok(b"fine".to_vec()));
         assert_eq!(state.host_call("", "", "fail", b"").unwrap(), Err("nope".to_owned()));
         match state.host_call("", "", "panic", b"") {

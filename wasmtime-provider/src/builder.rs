@@ -8,8 +8,11 @@ use wapc::errors::{Error, Result};
 use wasmtime::{Config, Engine, Module};
 
 use crate::deadline::EpochDeadlines;
+use crate::imports::HostCalls;
 use crate::pooling;
 use crate::provider::{Settings, WasmtimeEngineProvider, WasmtimeEngineProviderPre};
+#[cfg(feature = "async")]
+use crate::provider_async::{WasmtimeEngineProviderAsync, WasmtimeEngineProviderAsyncPre};
 use crate::traps::invalid_module;
 
 /// Configures and builds a [`WasmtimeEngineProvider`].
@@ -199,6 +202,41 @@ impl<'a> WasmtimeEngineProviderBuilder<'a> {
     /// with the [`pooling_allocator`](Self::pooling_allocator), a module no slot can hold),
     /// [`Error::Provider`] for a configuration that contradicts itself or an engine wasmtime cannot make.
     pub fn build_pre(&self) -> Result<WasmtimeEngineProviderPre> {
+        self.link(HostCalls::Blocking)
+    }
+
+    /// Builds the provider.
+    ///
+    /// # Errors
+    /// Those of [`build_pre`](Self::build_pre).
+    pub fn build(&self) -> Result<WasmtimeEngineProvider> {
+        self.build_pre()?.rehydrate(self.epoch_deadlines)
+    }
+
+    /// Compiles (or loads) and links the module for [`WapcHostAsync`](wapc::WapcHostAsync)s, whose guests
+    /// await their host calls: see [`WasmtimeEngineProviderAsyncPre`].
+    ///
+    /// An engine the builder makes has epoch interruption on, so that guests yield to the executor at every
+    /// [`DEADLINE_TICK`](crate::DEADLINE_TICK) even without a deadline; one given with [`engine`](Self::engine)
+    /// yields only if it has it on.
+    ///
+    /// # Errors
+    /// Those of [`build_pre`](Self::build_pre).
+    #[cfg(feature = "async")]
+    pub fn build_async_pre(&self) -> Result<WasmtimeEngineProviderAsyncPre> {
+        Ok(WasmtimeEngineProviderAsyncPre::new(self.link(HostCalls::Awaiting)?, self.epoch_deadlines))
+    }
+
+    /// Builds an async provider, for a [`WapcHostAsync`](wapc::WapcHostAsync).
+    ///
+    /// # Errors
+    /// Those of [`build_pre`](Self::build_pre).
+    #[cfg(feature = "async")]
+    pub fn build_async(&self) -> Result<WasmtimeEngineProviderAsync> {
+        self.build_async_pre()?.rehydrate()
+    }
+
+    fn link(&self, host_calls: HostCalls) -> Result<WasmtimeEngineProviderPre> {
         let wall_clock = self.deadline.or(self.init_deadline).map(|call| (self.init_deadline.unwrap_or(call), call));
         if wall_clock.is_some() && self.epoch_deadlines.is_some() {
             return Err(Error::provider("epoch deadlines and a wall-clock deadline cannot be combined"));
@@ -214,7 +252,11 @@ impl<'a> WasmtimeEngineProviderBuilder<'a> {
             (Some(engine), None) => engine.clone(),
             (None, pooling_instances) => {
                 let mut config = Config::new();
-                config.epoch_interruption(wall_clock.is_some() || self.epoch_deadlines.is_some());
+                #[cfg(feature = "async")]
+                let yields = matches!(host_calls, HostCalls::Awaiting);
+                #[cfg(not(feature = "async"))]
+                let yields = false;
+                config.epoch_interruption(yields || wall_clock.is_some() || self.epoch_deadlines.is_some());
                 if let Some(instances) = pooling_instances {
                     config.allocation_strategy(pooling::config(instances, &limits)?);
                 }
@@ -231,15 +273,7 @@ impl<'a> WasmtimeEngineProviderBuilder<'a> {
             #[cfg(feature = "wasi")]
             wasi: self.wasi.clone(),
         };
-        WasmtimeEngineProviderPre::new(engine, module, Arc::new(settings))
-    }
-
-    /// Builds the provider.
-    ///
-    /// # Errors
-    /// Those of [`build_pre`](Self::build_pre).
-    pub fn build(&self) -> Result<WasmtimeEngineProvider> {
-        self.build_pre()?.rehydrate(self.epoch_deadlines)
+        WasmtimeEngineProviderPre::new(engine, module, Arc::new(settings), host_calls)
     }
 
     fn load_module(&self, engine: &Engine) -> Result<Module> {

@@ -41,12 +41,20 @@ pub(crate) enum Budget {
     Free,
     /// The engine interrupts (it is shared with limited providers), but this provider has no limit.
     Unlimited,
+    /// The engine interrupts, driven by this provider's ticker, for an async guest to yield at every tick; no
+    /// limit.
+    #[cfg(feature = "async")]
+    Ticking {
+        /// Keeps the engine's ticker running.
+        #[allow(dead_code)]
+        ticker: Arc<Ticker>,
+    },
     EpochTicks(EpochDeadlines),
     WallClock {
         init: Duration,
         call: Duration,
         /// Keeps the engine's ticker running (and, with WASI, tells its ticks).
-        #[cfg_attr(not(feature = "wasi"), allow(dead_code))]
+        #[cfg_attr(not(any(feature = "wasi", feature = "async")), allow(dead_code))]
         ticker: Arc<Ticker>,
     },
 }
@@ -80,6 +88,8 @@ impl Budget {
         let ticks = match (self, phase) {
             (Budget::Free, _) => return,
             (Budget::Unlimited, _) => UNLIMITED_TICKS,
+            #[cfg(feature = "async")]
+            (Budget::Ticking { .. }, _) => UNLIMITED_TICKS,
             (Budget::EpochTicks(deadlines), Phase::Init) => deadlines.wapc_init,
             (Budget::EpochTicks(deadlines), Phase::Call) => deadlines.wapc_func,
             (Budget::WallClock { init, .. }, Phase::Init) => ticks_for(*init),
@@ -100,7 +110,55 @@ impl Budget {
             (Budget::WallClock { init, .. }, Phase::Init) => ExecutionLimit::WallClock(*init),
             (Budget::WallClock { call, .. }, Phase::Call) => ExecutionLimit::WallClock(*call),
             (Budget::Free | Budget::Unlimited, _) => ExecutionLimit::EpochTicks(UNLIMITED_TICKS),
+            #[cfg(feature = "async")]
+            (Budget::Ticking { .. }, _) => ExecutionLimit::EpochTicks(UNLIMITED_TICKS),
         }
+    }
+
+    /// A budget with no limit whose guests yield at every tick of `engine`'s ticker (started if this is its
+    /// first user).
+    #[cfg(feature = "async")]
+    pub(crate) fn ticking(engine: &Engine) -> Self {
+        Budget::Ticking { ticker: Ticker::for_engine(engine) }
+    }
+
+    /// Arms an async store for `phase`: its guest yields to the executor at every epoch tick, and is
+    /// interrupted at the tick that exhausts the budget.
+    #[cfg(feature = "async")]
+    pub(crate) fn arm_async(&self, store: &mut Store<WapcStore>, phase: Phase) {
+        let limit = match (self, phase) {
+            (Budget::Free, _) => return,
+            (Budget::Unlimited | Budget::Ticking { .. }, _) => TickLimit::None,
+            (Budget::EpochTicks(deadlines), Phase::Init) => TickLimit::Ticks(deadlines.wapc_init),
+            (Budget::EpochTicks(deadlines), Phase::Call) => TickLimit::Ticks(deadlines.wapc_func),
+            (Budget::WallClock { init, ticker, .. }, Phase::Init) => {
+                TickLimit::Deadline(TickDeadline::after(ticker, *init))
+            }
+            (Budget::WallClock { call, ticker, .. }, Phase::Call) => {
+                TickLimit::Deadline(TickDeadline::after(ticker, *call))
+            }
+        };
+        store.set_epoch_deadline(1);
+        store.data_mut().tick_limit = limit;
+    }
+
+    /// Runs `future`, guest code of an async store in `phase`, and gives it up when the wall-clock limit passes
+    /// while the guest waits (in a host call, or in WASI), where no tick can interrupt it: as an epoch
+    /// interruption ends it when it runs.
+    #[cfg(feature = "async")]
+    pub(crate) async fn within<R>(
+        &self,
+        phase: Phase,
+        future: impl Future<Output = wasmtime::Result<R>>,
+    ) -> wasmtime::Result<R> {
+        let limit = match (self, phase) {
+            (Budget::WallClock { init, .. }, Phase::Init) => *init,
+            (Budget::WallClock { call, .. }, Phase::Call) => *call,
+            _ => return future.await,
+        };
+        tokio::time::timeout(limit, future)
+            .await
+            .unwrap_or_else(|_| Err(wasmtime::Error::new(wasmtime::Trap::Interrupt)))
     }
 
     /// The wall-clock limit of one call, if there is one.
@@ -109,6 +167,35 @@ impl Budget {
             Budget::WallClock { call, .. } => Some(*call),
             _ => None,
         }
+    }
+}
+
+/// When an async store's guest must stop, checked at each epoch tick, where it otherwise yields to the executor.
+#[cfg(feature = "async")]
+#[derive(Debug, Clone, Default)]
+pub(crate) enum TickLimit {
+    /// Never: the guest only yields.
+    #[default]
+    None,
+    /// After this many more ticks (embedder-driven [`EpochDeadlines`]).
+    Ticks(u64),
+    /// Once the wall-clock deadline has passed.
+    Deadline(TickDeadline),
+}
+
+#[cfg(feature = "async")]
+impl TickLimit {
+    /// What an async store does at an epoch tick: yield and carry on for one more tick, or stop.
+    pub(crate) fn on_tick(&mut self) -> wasmtime::UpdateDeadline {
+        let exhausted = match self {
+            TickLimit::None => false,
+            TickLimit::Ticks(left) => {
+                *left = left.saturating_sub(1);
+                *left == 0
+            }
+            TickLimit::Deadline(deadline) => deadline.remaining().is_zero(),
+        };
+        if exhausted { wasmtime::UpdateDeadline::Interrupt } else { wasmtime::UpdateDeadline::Yield(1) }
     }
 }
 
@@ -121,15 +208,21 @@ fn ticks_for(duration: Duration) -> u64 {
 /// When a call's wall-clock deadline passes, in ticks of its engine's [`Ticker`]: the tick at which the epoch
 /// interruption stops guest code, and by which a blocking WASI call must give up. Reading it costs an atomic
 /// load, where a clock reading on every call would cost more than a tenth of the call.
-#[cfg(feature = "wasi")]
+#[cfg(any(feature = "wasi", feature = "async"))]
 #[derive(Debug, Clone)]
 pub(crate) struct TickDeadline {
     ticker: Arc<Ticker>,
     tick: u64,
 }
 
-#[cfg(feature = "wasi")]
+#[cfg(any(feature = "wasi", feature = "async"))]
 impl TickDeadline {
+    /// The tick by which `duration` will have passed, from now.
+    #[cfg(feature = "async")]
+    fn after(ticker: &Arc<Ticker>, duration: Duration) -> Self {
+        TickDeadline { ticker: Arc::clone(ticker), tick: ticker.ticks().saturating_add(ticks_for(duration)) }
+    }
+
     /// How long until the deadline passes, to the tick (zero once it has).
     pub(crate) fn remaining(&self) -> Duration {
         let ticks = self.tick.saturating_sub(self.ticker.ticks());
@@ -175,7 +268,7 @@ impl Ticker {
     }
 
     /// How many ticks have passed since the ticker started.
-    #[cfg(feature = "wasi")]
+    #[cfg(any(feature = "wasi", feature = "async"))]
     pub(crate) fn ticks(&self) -> u64 {
         self.ticks.load(Ordering::Relaxed)
     }

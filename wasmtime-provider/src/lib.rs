@@ -58,6 +58,8 @@ mod legacy;
 mod limits;
 mod pooling;
 mod provider;
+#[cfg(feature = "async")]
+mod provider_async;
 mod store;
 mod traps;
 #[cfg(feature = "wasi")]
@@ -66,6 +68,8 @@ mod wasi;
 pub use builder::WasmtimeEngineProviderBuilder;
 pub use deadline::{DEADLINE_TICK, EpochDeadlines};
 pub use provider::{WasmtimeEngineProvider, WasmtimeEngineProviderPre};
+#[cfg(feature = "async")]
+pub use provider_async::{WasmtimeEngineProviderAsync, WasmtimeEngineProviderAsyncPre};
 /// Memory and table limits, shared by every engine provider.
 pub use wapc::{DEFAULT_MAX_MEMORY_BYTES, DEFAULT_MAX_TABLE_ELEMENTS, ResourceLimits};
 /// The wasmtime this provider is built on, for configuring engines and modules with the same version.

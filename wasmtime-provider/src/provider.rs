@@ -6,10 +6,10 @@ use std::time::Duration;
 use wapc::errors::{Error, Result, Trap, TrapKind};
 use wapc::wapc_functions::{GUEST_CALL, MEMORY, REQUIRED_STARTS, TINYGO_START};
 use wapc::{ModuleState, ResourceLimits, WebAssemblyEngineProvider};
-use wasmtime::{Engine, InstancePre, Linker, Module, Store, TypedFunc};
+use wasmtime::{Engine, Instance, InstancePre, Linker, Module, Store, TypedFunc};
 
 use crate::deadline::{Budget, EpochDeadlines, Phase};
-use crate::imports;
+use crate::imports::{self, HostCalls};
 use crate::limits::Limiter;
 use crate::store::WapcStore;
 use crate::traps::{execution_error, instantiation_error, invalid_module};
@@ -23,8 +23,9 @@ use crate::wasi;
 pub struct WasmtimeEngineProviderPre {
     engine: Engine,
     module: Module,
-    instance_pre: InstancePre<WapcStore>,
-    settings: Arc<Settings>,
+    pub(crate) instance_pre: InstancePre<WapcStore>,
+    pub(crate) settings: Arc<Settings>,
+    host_calls: HostCalls,
 }
 
 /// What every instance of a provider is made with.
@@ -38,13 +39,14 @@ pub(crate) struct Settings {
 }
 
 impl WasmtimeEngineProviderPre {
-    pub(crate) fn new(engine: Engine, module: Module, settings: Arc<Settings>) -> Result<Self> {
+    /// Links `module`, its `__host_call` (and WASI) for stores called as `host_calls` says.
+    pub(crate) fn new(engine: Engine, module: Module, settings: Arc<Settings>, host_calls: HostCalls) -> Result<Self> {
         let mut linker = Linker::new(&engine);
         #[cfg(feature = "wasi")]
-        wasi::add_to_linker(&mut linker).map_err(|e| invalid_module(&e))?;
-        imports::add_to_linker(&mut linker, &module).map_err(|e| invalid_module(&e))?;
+        wasi::add_to_linker(&mut linker, host_calls).map_err(|e| invalid_module(&e))?;
+        imports::add_to_linker(&mut linker, &module, host_calls).map_err(|e| invalid_module(&e))?;
         let instance_pre = linker.instantiate_pre(&module).map_err(|e| invalid_module(&e))?;
-        Ok(WasmtimeEngineProviderPre { engine, module, instance_pre, settings })
+        Ok(WasmtimeEngineProviderPre { engine, module, instance_pre, settings, host_calls })
     }
 
     /// A provider for one host. `epoch_deadlines` are ticks the embedder drives (upstream's meaning); they
@@ -53,16 +55,22 @@ impl WasmtimeEngineProviderPre {
     /// # Errors
     /// [`Error::Provider`] when both kinds of deadline are asked for.
     pub fn rehydrate(&self, epoch_deadlines: Option<EpochDeadlines>) -> Result<WasmtimeEngineProvider> {
-        let budget = match (epoch_deadlines, self.settings.deadline) {
+        let budget = self.budget(epoch_deadlines, Budget::Unlimited)?;
+        Ok(WasmtimeEngineProvider { pre: self.clone(), budget, instance: None })
+    }
+
+    /// The budget of a provider with `epoch_deadlines`, or `unlimited` when there is none but the engine
+    /// interrupts.
+    pub(crate) fn budget(&self, epoch_deadlines: Option<EpochDeadlines>, unlimited: Budget) -> Result<Budget> {
+        Ok(match (epoch_deadlines, self.settings.deadline) {
             (Some(_), Some(_)) => {
                 return Err(Error::provider("epoch deadlines and a wall-clock deadline cannot be combined"));
             }
             (Some(ticks), None) => Budget::EpochTicks(ticks),
             (None, Some((init, call))) => Budget::wall_clock(&self.engine, init, call),
-            (None, None) if self.engine.get_epoch_interruption() => Budget::Unlimited,
+            (None, None) if self.engine.get_epoch_interruption() => unlimited,
             (None, None) => Budget::Free,
-        };
-        Ok(WasmtimeEngineProvider { pre: self.clone(), budget, instance: None })
+        })
     }
 
     /// The module compiled to this engine's native code, for
@@ -88,8 +96,32 @@ impl WasmtimeEngineProviderPre {
     }
 
     /// The same settings, linked to another module.
-    fn with_module(&self, module: Module) -> Result<Self> {
-        Self::new(self.engine.clone(), module, Arc::clone(&self.settings))
+    pub(crate) fn with_module(&self, module: Module) -> Result<Self> {
+        Self::new(self.engine.clone(), module, Arc::clone(&self.settings), self.host_calls)
+    }
+
+    /// Compiles `bytes` and links them with the same settings, for a `replace`.
+    pub(crate) fn replacement(&self, bytes: &[u8]) -> Result<Self> {
+        self.with_module(Module::new(&self.engine, bytes).map_err(|e| invalid_module(&e))?)
+    }
+
+    /// A store for one instance, with its limiter.
+    pub(crate) fn new_store(&self, budget: &Budget) -> Result<Store<WapcStore>> {
+        let data = WapcStore {
+            memory: None,
+            limiter: Limiter::new(self.settings.limits, &self.engine),
+            #[cfg(feature = "wasi")]
+            wasi: sync_wrapper::SyncWrapper::new(wasi::context(&self.settings.wasi)?),
+            #[cfg(feature = "wasi")]
+            wasi_deadline: budget.tick_deadline(),
+            #[cfg(feature = "async")]
+            tick_limit: crate::deadline::TickLimit::None,
+        };
+        #[cfg(not(feature = "wasi"))]
+        let _ = budget;
+        let mut store = Store::new(&self.engine, data);
+        store.limiter(|data| &mut data.limiter);
+        Ok(store)
     }
 
     /// Whether guest code may call WASI (and so must run outside an async context).
@@ -126,42 +158,16 @@ struct GuestInstance {
 impl GuestInstance {
     /// Instantiates `pre` and runs its start functions within `budget`.
     fn new(pre: &WasmtimeEngineProviderPre, budget: &Budget) -> Result<Self> {
-        let data = WapcStore {
-            memory: None,
-            limiter: Limiter::new(pre.settings.limits, &pre.engine),
-            #[cfg(feature = "wasi")]
-            wasi: sync_wrapper::SyncWrapper::new(wasi::context(&pre.settings.wasi)?),
-            #[cfg(feature = "wasi")]
-            wasi_deadline: budget.tick_deadline(),
-        };
-        let mut store = Store::new(&pre.engine, data);
-        store.limiter(|data| &mut data.limiter);
+        let mut store = pre.new_store(budget)?;
         budget.arm(&mut store, Phase::Init);
         let uses_wasi = pre.uses_wasi();
         let instance = run_guest(uses_wasi, || pre.instance_pre.instantiate(&mut store))
             .map_err(|e| instantiation_error(&pre.engine, e, budget.limit(Phase::Init)))?;
-        store.data_mut().limiter.usage.instantiated();
-
-        let guest_call = instance
-            .get_func(&mut store, GUEST_CALL)
-            .ok_or_else(|| Error::MissingExport(GUEST_CALL.to_owned()))?
-            .typed::<(i32, i32), i32>(&store)
-            .map_err(|e| Error::InvalidModule(format!("`{GUEST_CALL}` must be (i32, i32) -> i32: {e:#}")))?;
-        let memory = instance.get_memory(&mut store, MEMORY).ok_or_else(|| Error::MissingExport(MEMORY.to_owned()))?;
-        store.data_mut().memory = Some(memory);
-
-        for function in REQUIRED_STARTS {
-            let Some(start) = instance.get_func(&mut store, function) else { continue };
-            let start = start
-                .typed::<(), ()>(&store)
-                .map_err(|e| Error::InvalidModule(format!("`{function}` must take and return nothing: {e:#}")))?;
+        let Exports { guest_call, starts } = Exports::of(instance, &mut store)?;
+        for (function, start) in starts {
             budget.arm(&mut store, Phase::Init);
-            if let Err(error) = run_guest(uses_wasi, || start.call(&mut store, ())) {
-                match execution_error(error, budget.limit(Phase::Init)) {
-                    Error::Trap(Trap { kind: TrapKind::Exit(0), .. }) if function == TINYGO_START => {}
-                    error => return Err(Error::InitFailed { function, source: Box::new(error) }),
-                }
-            }
+            let result = run_guest(uses_wasi, || start.call(&mut store, ()));
+            start_outcome(function, result, budget)?;
         }
         Ok(GuestInstance { store, guest_call, uses_wasi })
     }
@@ -171,6 +177,45 @@ impl GuestInstance {
         let (store, guest_call) = (&mut self.store, &self.guest_call);
         run_guest(self.uses_wasi, || guest_call.call(store, (op_length, msg_length)))
             .map_err(|e| execution_error(e, budget.limit(Phase::Call)))
+    }
+}
+
+/// What the host calls of an instance: `__guest_call`, and the start functions it exports, in order.
+pub(crate) struct Exports {
+    pub(crate) guest_call: TypedFunc<(i32, i32), i32>,
+    pub(crate) starts: Vec<(&'static str, TypedFunc<(), ()>)>,
+}
+
+impl Exports {
+    /// The exports of a new `instance`, with its memory noted in the store.
+    pub(crate) fn of(instance: Instance, store: &mut Store<WapcStore>) -> Result<Self> {
+        store.data_mut().limiter.usage.instantiated();
+        let guest_call = instance
+            .get_func(&mut *store, GUEST_CALL)
+            .ok_or_else(|| Error::MissingExport(GUEST_CALL.to_owned()))?
+            .typed::<(i32, i32), i32>(&*store)
+            .map_err(|e| Error::InvalidModule(format!("`{GUEST_CALL}` must be (i32, i32) -> i32: {e:#}")))?;
+        let memory = instance.get_memory(&mut *store, MEMORY).ok_or_else(|| Error::MissingExport(MEMORY.to_owned()))?;
+        store.data_mut().memory = Some(memory);
+        let mut starts = Vec::new();
+        for function in REQUIRED_STARTS {
+            let Some(start) = instance.get_func(&mut *store, function) else { continue };
+            let start = start
+                .typed::<(), ()>(&*store)
+                .map_err(|e| Error::InvalidModule(format!("`{function}` must take and return nothing: {e:#}")))?;
+            starts.push((function, start));
+        }
+        Ok(Exports { guest_call, starts })
+    }
+}
+
+/// What the run of start function `function` means for the instance: a WASI `proc_exit(0)` in `_start` is
+/// success, any other failure fails the instance.
+pub(crate) fn start_outcome(function: &'static str, result: wasmtime::Result<()>, budget: &Budget) -> Result<()> {
+    match result.map_err(|error| execution_error(error, budget.limit(Phase::Init))) {
+        Ok(()) => Ok(()),
+        Err(Error::Trap(Trap { kind: TrapKind::Exit(0), .. })) if function == TINYGO_START => Ok(()),
+        Err(error) => Err(Error::InitFailed { function, source: Box::new(error) }),
     }
 }
 
@@ -201,8 +246,7 @@ impl WebAssemblyEngineProvider for WasmtimeEngineProvider {
     }
 
     fn replace(&mut self, bytes: &[u8]) -> Result<()> {
-        let module = Module::new(&self.pre.engine, bytes).map_err(|e| invalid_module(&e))?;
-        let pre = self.pre.with_module(module)?;
+        let pre = self.pre.replacement(bytes)?;
         let instance = GuestInstance::new(&pre, &self.budget)?;
         self.pre = pre;
         self.instance = Some(instance);

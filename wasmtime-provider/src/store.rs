@@ -4,6 +4,8 @@ use wasmtime::Memory;
 
 #[cfg(feature = "wasi")]
 use crate::deadline::TickDeadline;
+#[cfg(feature = "async")]
+use crate::deadline::TickLimit;
 use crate::limits::Limiter;
 
 /// What the imports and the limiter need from a store.
@@ -18,4 +20,7 @@ pub(crate) struct WapcStore {
     /// When the blocking WASI calls of the running call (or start-up) must end, if the budget says.
     #[cfg(feature = "wasi")]
     pub(crate) wasi_deadline: Option<TickDeadline>,
+    /// When the guest of an async store must stop (it yields at every tick until then).
+    #[cfg(feature = "async")]
+    pub(crate) tick_limit: TickLimit,
 }

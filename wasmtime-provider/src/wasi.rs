@@ -22,6 +22,7 @@ use wasmtime_wasi::{FsPerms, WasiCtxBuilder};
 use wiggle::GuestMemory;
 
 use crate::deadline::TickDeadline;
+use crate::imports::HostCalls;
 use crate::store::WapcStore;
 
 /// The import modules of WASI preview 1 and preview 0.
@@ -80,8 +81,21 @@ macro_rules! link_bounded {
     }};
 }
 
-/// Links WASI preview 1 and preview 0, the functions that wait bounded by the call's deadline.
-pub(crate) fn add_to_linker(linker: &mut Linker<WapcStore>) -> wasmtime::Result<()> {
+/// Links WASI preview 1 and preview 0. Blocking stores get the functions that wait bounded by the call's
+/// deadline; async stores get wasmtime-wasi's async functions, which suspend the guest while they wait (the
+/// provider ends a call whose deadline passes then).
+pub(crate) fn add_to_linker(linker: &mut Linker<WapcStore>, host_calls: HostCalls) -> wasmtime::Result<()> {
+    match host_calls {
+        HostCalls::Blocking => add_blocking_to_linker(linker),
+        #[cfg(feature = "async")]
+        HostCalls::Awaiting => {
+            wasmtime_wasi::p1::add_to_linker_async(linker, |store: &mut WapcStore| store.wasi.get_mut())?;
+            wasmtime_wasi::p0::add_to_linker_async(linker, |store: &mut WapcStore| store.wasi.get_mut())
+        }
+    }
+}
+
+fn add_blocking_to_linker(linker: &mut Linker<WapcStore>) -> wasmtime::Result<()> {
     wasmtime_wasi::p1::add_to_linker_sync(linker, |store: &mut WapcStore| store.wasi.get_mut())?;
     wasmtime_wasi::p0::add_to_linker_sync(linker, |store: &mut WapcStore| store.wasi.get_mut())?;
     linker.allow_shadowing(true);
