@@ -1,7 +1,10 @@
 //! The behaviour suite every engine provider of the `wapc` host passes.
 //!
-//! An engine takes part by implementing [`Engine`] (how to make a provider of it with given [`Options`]) and
-//! being listed in `tests/suite.rs`, one line each:
+//! An engine takes part by implementing [`Engine`] (how to make a provider of it with given [`Options`]: a
+//! blocking one for a [`WapcHost`](wapc::WapcHost) or an async one for a
+//! [`WapcHostAsync`](wapc::WapcHostAsync), as a [`Provider`]) and being listed in `tests/suite.rs`, one line
+//! each. The checks drive either kind through one [`Host`], so every check runs against async providers too
+//! (`wasmtime-async`), with no copy of any check:
 //!
 //! ```text
 //! fn main() -> std::process::ExitCode {
@@ -49,12 +52,15 @@
 use std::process::ExitCode;
 
 use wapc::errors::{ExecutionLimit, Result};
-use wapc::{ResourceLimits, WasiParams, WasiStdio, WebAssemblyEngineProvider};
+use wapc::{ResourceLimits, WasiParams, WasiStdio};
 
 pub mod checks;
 pub mod child;
 pub mod engines;
 pub mod guests;
+pub mod host;
+
+pub use host::{Host, HostBuilder, Provider};
 
 /// An engine under test: how to make a provider of it for a module.
 pub trait Engine: Send + Sync {
@@ -65,14 +71,14 @@ pub trait Engine: Send + Sync {
     ///
     /// # Errors
     /// Whatever the engine's builder returns.
-    fn provider(&self, module: &[u8], options: &Options) -> Result<Box<dyn WebAssemblyEngineProvider>>;
+    fn provider(&self, module: &[u8], options: &Options) -> Result<Provider>;
 
     /// A provider of `module` loaded from the engine's precompiled (serialised) form, if it has one; otherwise
     /// the engine's shared-compilation path.
     ///
     /// # Errors
     /// Whatever the engine's builder returns.
-    fn precompiled_provider(&self, module: &[u8]) -> Result<Box<dyn WebAssemblyEngineProvider>>;
+    fn precompiled_provider(&self, module: &[u8]) -> Result<Provider>;
 
     /// The budget a runaway call reports when [`Options::limited`] is set.
     fn limit(&self) -> ExecutionLimit;

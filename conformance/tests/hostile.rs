@@ -9,10 +9,10 @@
 use std::io::{BufRead, BufReader, Read, Write};
 
 use wapc::errors::{Error, Resource, ResourceLimit};
-use wapc::{DEFAULT_MAX_TABLE_ELEMENTS, ResourceLimits, WapcHost};
-use wapc_conformance::engines::{WASMI, WASMTIME};
+use wapc::{DEFAULT_MAX_TABLE_ELEMENTS, ResourceLimits};
+use wapc_conformance::engines::{WASMI, WASMTIME, WASMTIME_ASYNC};
 use wapc_conformance::guests::{PAYLOAD_AT, wat_guest};
-use wapc_conformance::{Engine, Options, child};
+use wapc_conformance::{Engine, Host, Options, child};
 
 /// How much a hostile guest may grow its process's peak resident memory.
 const MAX_GROWTH: u64 = 64 * 1024 * 1024;
@@ -34,7 +34,7 @@ struct Attack {
     /// How the engine is configured.
     options: fn() -> Options,
     /// The attack itself, on the host.
-    run: fn(&WapcHost) -> Result<Vec<u8>, Error>,
+    run: fn(&Host) -> Result<Vec<u8>, Error>,
     /// The error it must end with, given the engine's execution limit.
     refused: fn(&dyn Engine) -> Error,
 }
@@ -78,7 +78,7 @@ fn wait_for(stdout: &mut impl BufRead, expected: &str) {
 /// stdin to end.
 fn run_attack(engine: &dyn Engine, attack: &Attack) {
     let provider = engine.provider(&(attack.module)(), &(attack.options)()).unwrap();
-    let host = WapcHost::new(provider, None).unwrap();
+    let host = Host::new(provider, None).unwrap();
     println!("{READY}");
     std::io::stdin().read_line(&mut String::new()).unwrap();
     let error = (attack.run)(&host).unwrap_err();
@@ -99,7 +99,7 @@ fn limited_time() -> Options {
     Options { limited: true, ..Options::default() }
 }
 
-fn call_bad(host: &WapcHost) -> Result<Vec<u8>, Error> {
+fn call_bad(host: &Host) -> Result<Vec<u8>, Error> {
     host.call("bad", b"")
 }
 
@@ -247,10 +247,15 @@ const READ_SILENT_STDIN: Attack = Attack {
 
 /// One test per engine and attack, named `<engine>_<attack>`.
 macro_rules! hostile_tests {
-    ($($attack:ident => $wasmtime:ident, $wasmi:ident;)*) => {$(
+    ($($attack:ident => $wasmtime:ident, $wasmtime_async:ident, $wasmi:ident;)*) => {$(
         #[test]
         fn $wasmtime() {
             hostile(stringify!($wasmtime), &*WASMTIME, &$attack);
+        }
+
+        #[test]
+        fn $wasmtime_async() {
+            hostile(stringify!($wasmtime_async), &*WASMTIME_ASYNC, &$attack);
         }
 
         #[test]
@@ -261,10 +266,10 @@ macro_rules! hostile_tests {
 }
 
 hostile_tests! {
-    MEMORIES_GROWN_TOGETHER => wasmtime_memories_grown_together, wasmi_memories_grown_together;
-    HUNDRED_MEMORIES => wasmtime_hundred_memories, wasmi_hundred_memories;
-    TABLE_GROWN_BY_A_BILLION => wasmtime_table_grown_by_a_billion, wasmi_table_grown_by_a_billion;
-    TABLES_GROWN_TOGETHER => wasmtime_tables_grown_together, wasmi_tables_grown_together;
-    SLEEP_FOR_AN_HOUR => wasmtime_sleep_for_an_hour, wasmi_sleep_for_an_hour;
-    READ_SILENT_STDIN => wasmtime_read_silent_stdin, wasmi_read_silent_stdin;
+    MEMORIES_GROWN_TOGETHER => wasmtime_memories_grown_together, wasmtime_async_memories_grown_together, wasmi_memories_grown_together;
+    HUNDRED_MEMORIES => wasmtime_hundred_memories, wasmtime_async_hundred_memories, wasmi_hundred_memories;
+    TABLE_GROWN_BY_A_BILLION => wasmtime_table_grown_by_a_billion, wasmtime_async_table_grown_by_a_billion, wasmi_table_grown_by_a_billion;
+    TABLES_GROWN_TOGETHER => wasmtime_tables_grown_together, wasmtime_async_tables_grown_together, wasmi_tables_grown_together;
+    SLEEP_FOR_AN_HOUR => wasmtime_sleep_for_an_hour, wasmtime_async_sleep_for_an_hour, wasmi_sleep_for_an_hour;
+    READ_SILENT_STDIN => wasmtime_read_silent_stdin, wasmtime_async_read_silent_stdin, wasmi_read_silent_stdin;
 }

@@ -1,6 +1,6 @@
 //! WAT guests for every corner of the waPC ABI.
 
-use wapc::WapcHost;
+use crate::Host;
 use wapc::errors::{AbiProblem, Error, NO_GUEST_ERROR_TEXT};
 
 use super::{Check, assert_recovers, failure, host};
@@ -170,13 +170,13 @@ fn six_argument_host_call(engine: &dyn Engine) {
 
 fn missing_guest_call(engine: &dyn Engine) {
     let provider = engine.provider(&wat_module(""), &Options::default()).unwrap();
-    let error = WapcHost::new(provider, None).unwrap_err();
+    let error = Host::new(provider, None).unwrap_err();
     assert!(matches!(&error, Error::MissingExport(name) if name == "__guest_call"), "{error:?}");
 }
 
 fn missing_memory(engine: &dyn Engine) {
     let module = wat_to_wasm(r#"(module (func (export "__guest_call") (param i32 i32) (result i32) (i32.const 1)))"#);
     let provider = engine.provider(&module, &Options::default()).unwrap();
-    let error = WapcHost::new(provider, None).unwrap_err();
+    let error = Host::new(provider, None).unwrap_err();
     assert!(matches!(&error, Error::MissingExport(name) if name == "memory"), "{error:?}");
 }

@@ -3,7 +3,7 @@
 //! preview 0. Within the call's limit they complete; past it they end the call with the deadline error, as a
 //! busy loop would, and the host serves the next call.
 
-use wapc::WapcHost;
+use crate::Host;
 use wapc::errors::Error;
 
 use super::{Check, assert_recovers, failure, host, with_stdin};
@@ -181,7 +181,7 @@ fn stdin_reads_past_the_limit_end_the_call(engine: &dyn Engine) {
 }
 
 /// A call of `host` with `payload` must end with the engine's deadline error, and the next call must succeed.
-fn assert_deadline(engine: &dyn Engine, host: &WapcHost, payload: &[u8], name: &str) {
+fn assert_deadline(engine: &dyn Engine, host: &Host, payload: &[u8], name: &str) {
     match failure(host.call("wait", payload)) {
         Error::DeadlineExceeded(limit) => assert_eq!(limit, engine.limit(), "{name}"),
         other => panic!("expected the deadline error, got {other:?} for {name}"),

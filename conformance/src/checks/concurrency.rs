@@ -3,9 +3,9 @@
 use std::sync::{Arc, OnceLock, Weak};
 use std::time::Duration;
 
+use crate::{Host, HostBuilder};
 use parking_lot::Mutex;
 use wapc::errors::{Error, ExecutionLimit};
-use wapc::{WapcHost, WapcHostBuilder};
 
 use super::{Check, failure, host};
 use crate::guests::Sdk;
@@ -48,12 +48,12 @@ fn eight_threads_share_one_host(engine: &dyn Engine) {
 fn self_calling_host(
     engine: &dyn Engine,
     wait: Option<Duration>,
-    reenter: fn(&Arc<WapcHost>) -> Result<Vec<u8>, Error>,
-) -> (Arc<WapcHost>, Arc<Mutex<Vec<String>>>) {
-    let myself: Arc<OnceLock<Weak<WapcHost>>> = Arc::default();
+    reenter: fn(&Arc<Host>) -> Result<Vec<u8>, Error>,
+) -> (Arc<Host>, Arc<Mutex<Vec<String>>>) {
+    let myself: Arc<OnceLock<Weak<Host>>> = Arc::default();
     let outcomes = Arc::new(Mutex::new(Vec::new()));
     let (handle, log) = (Arc::clone(&myself), Arc::clone(&outcomes));
-    let mut builder = WapcHostBuilder::new().host_callback(move |_, _, _, _, _| {
+    let mut builder = HostBuilder::new().host_callback(move |_, _, _, _, _| {
         let host = handle.get().and_then(Weak::upgrade).ok_or("the host is gone")?;
         let outcome = reenter(&host);
         log.lock().push(match &outcome {
@@ -115,7 +115,7 @@ fn cycle_through_another_thread_ends(engine: &dyn Engine) {
 
 fn panicking_callback(engine: &dyn Engine) {
     let provider = engine.provider(Sdk::Ours.module(), &Options::default()).unwrap();
-    let host = WapcHostBuilder::new()
+    let host = HostBuilder::new()
         .host_callback(|_, _, _, _, payload| {
             assert!(payload != b"panic", "the callback panics on request");
             Ok(b"calm".to_vec())

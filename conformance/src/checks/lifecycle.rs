@@ -1,6 +1,6 @@
 //! Start functions, module replacement and precompiled modules.
 
-use wapc::WapcHost;
+use crate::{Host, HostBuilder};
 use wapc::errors::{Error, TrapKind};
 
 use super::{Check, assert_recovers, failure, host};
@@ -47,7 +47,7 @@ fn initialize_reactor(engine: &dyn Engine) {
 fn failing_start_function(engine: &dyn Engine) {
     let provider = engine
         .provider(&wat_guest("(i32.const 0)", r#"(func (export "wapc_init") (unreachable))"#), &Options::default());
-    match WapcHost::new(provider.unwrap(), None) {
+    match Host::new(provider.unwrap(), None) {
         Err(Error::InitFailed { function: "wapc_init", source }) => {
             assert!(matches!(*source, Error::Trap(ref trap) if trap.kind == TrapKind::Unreachable), "{source:?}");
         }
@@ -96,7 +96,7 @@ fn bad_replacements_leave_the_old_module_serving(engine: &dyn Engine) {
 fn precompiled_round_trip(engine: &dyn Engine) {
     for sdk in Sdk::ALL {
         let provider = engine.precompiled_provider(sdk.module()).unwrap();
-        let host = WapcHost::new(provider, None).unwrap();
+        let host = Host::new(provider, None).unwrap();
         assert_eq!(host.call("echo", b"precompiled").unwrap(), b"precompiled", "{sdk:?}");
     }
 }
@@ -108,7 +108,7 @@ fn hosts_have_distinct_ids(engine: &dyn Engine) {
     let ids = std::sync::Arc::new(parking_lot::Mutex::new(Vec::new()));
     let sink = std::sync::Arc::clone(&ids);
     let provider = engine.provider(Sdk::Ours.module(), &Options::default()).unwrap();
-    let third = wapc::WapcHostBuilder::new()
+    let third = HostBuilder::new()
         .host_callback(move |id, _, _, _, _| {
             sink.lock().push(id);
             Ok(Vec::new())

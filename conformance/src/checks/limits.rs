@@ -3,7 +3,9 @@
 //! serving.
 
 use wapc::errors::{Error, Resource, ResourceLimit};
-use wapc::{DEFAULT_MAX_TABLE_ELEMENTS, ResourceLimits, WapcHost};
+use wapc::{DEFAULT_MAX_TABLE_ELEMENTS, ResourceLimits};
+
+use crate::Host;
 
 use super::{Check, assert_recovers, failure, host};
 use crate::guests::wat_guest;
@@ -39,7 +41,7 @@ fn assert_refused(engine: &dyn Engine, misbehaviour: &str, items: &str, options:
 /// Making a host of a guest with `items` must fail with exactly `refused`.
 fn assert_instantiation_refused(engine: &dyn Engine, items: &str, options: &Options, refused: ResourceLimit) {
     let provider = engine.provider(&wat_guest("(i32.const 0)", items), options).unwrap();
-    match WapcHost::new(provider, None) {
+    match Host::new(provider, None) {
         Err(Error::ResourceLimit(limit)) => assert_eq!(limit, refused, "for {items}"),
         other => panic!("expected {refused}, got {other:?} for {items}"),
     }

@@ -3,9 +3,9 @@
 use std::io::Write;
 use std::sync::Arc;
 
+use crate::{Host, HostBuilder};
 use parking_lot::Mutex;
 use wapc::errors::Error;
-use wapc::{WapcHost, WapcHostBuilder};
 
 use crate::{Engine, Options, child};
 
@@ -45,11 +45,11 @@ pub type Seen = Arc<Mutex<Vec<(String, String, String, Vec<u8>)>>>;
 ///
 /// # Panics
 /// When the host cannot be made.
-pub fn host(engine: &dyn Engine, module: &[u8], options: &Options) -> (WapcHost, Seen) {
+pub fn host(engine: &dyn Engine, module: &[u8], options: &Options) -> (Host, Seen) {
     let seen = Seen::default();
     let log = Arc::clone(&seen);
     let provider = engine.provider(module, options).unwrap_or_else(|e| panic!("provider: {e}"));
-    let host = WapcHostBuilder::new()
+    let host = HostBuilder::new()
         .host_callback(move |_id, binding, namespace, operation, payload| {
             log.lock().push((binding.to_owned(), namespace.to_owned(), operation.to_owned(), payload.to_vec()));
             if binding == "fail" || payload.starts_with(b"fail") {
@@ -67,7 +67,7 @@ pub fn host(engine: &dyn Engine, module: &[u8], options: &Options) -> (WapcHost,
 ///
 /// # Panics
 /// When it does not.
-pub fn assert_recovers(host: &WapcHost) {
+pub fn assert_recovers(host: &Host) {
     match host.call("ok", b"still alive") {
         Ok(response) => assert_eq!(response, b"still alive"),
         Err(e) => panic!("the call after a failure failed: {e}"),

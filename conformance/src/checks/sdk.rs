@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
+use crate::HostBuilder;
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
-use wapc::WapcHostBuilder;
 use wapc::codec::messagepack;
 use wapc::errors::Error;
 
@@ -83,7 +83,7 @@ fn console_log(engine: &dyn Engine) {
         let lines = Arc::new(Mutex::new(Vec::new()));
         let sink = Arc::clone(&lines);
         let provider = engine.provider(sdk.module(), &Options::default()).unwrap();
-        let host = WapcHostBuilder::new()
+        let host = HostBuilder::new()
             .console_log(move |id, line| sink.lock().push((id, line.to_owned())))
             .build(provider)
             .unwrap();

@@ -3,7 +3,9 @@
 use std::path::PathBuf;
 
 use wapc::errors::{Error, TrapKind};
-use wapc::{OutputCapture, WapcHost, WasiParams, WasiStdio};
+use wapc::{OutputCapture, WasiParams, WasiStdio};
+
+use crate::Host;
 
 use super::{Check, host};
 use crate::guests::{tinygo_style_guest, wat_to_wasm};
@@ -41,7 +43,7 @@ fn nonzero_exit_in_start_fails_init(engine: &dyn Engine) {
           (func (export "__guest_call") (param i32 i32) (result i32) (i32.const 0)))"#,
     );
     let provider = engine.provider(&guest, &Options::default()).unwrap();
-    match WapcHost::new(provider, None) {
+    match Host::new(provider, None) {
         Err(Error::InitFailed { function: "_start", source }) => {
             assert!(matches!(*source, Error::Trap(ref trap) if trap.kind == TrapKind::Exit(3)), "{source:?}");
         }

@@ -4,4 +4,4 @@ mod wasmi;
 mod wasmtime;
 
 pub use self::wasmi::{WASMI, Wasmi};
-pub use self::wasmtime::{WASMTIME, Wasmtime};
+pub use self::wasmtime::{WASMTIME, WASMTIME_ASYNC, Wasmtime};

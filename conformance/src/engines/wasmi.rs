@@ -4,12 +4,11 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use parking_lot::Mutex;
-use wapc::WebAssemblyEngineProvider;
 use wapc::errors::{ExecutionLimit, Result};
 use wasmi_provider::wasmi::{self, Config, Module};
 use wasmi_provider::{FuelLimits, WasmiEngineProviderBuilder};
 
-use crate::{Engine, Options};
+use crate::{Engine, Options, Provider};
 
 /// The fuel of [`Options::limited`] providers: ample for every ordinary call of the suite (the 1 MiB echo
 /// included), and a fraction of a second of an infinite loop.
@@ -48,7 +47,7 @@ impl Engine for Wasmi {
         "wasmi"
     }
 
-    fn provider(&self, module: &[u8], options: &Options) -> Result<Box<dyn WebAssemblyEngineProvider>> {
+    fn provider(&self, module: &[u8], options: &Options) -> Result<Provider> {
         let mut builder = WasmiEngineProviderBuilder::new()
             .module(self.compiled(module)?)
             .wasi_params(options.wasi.clone())
@@ -62,16 +61,16 @@ impl Engine for Wasmi {
         if let Some(limits) = options.limits {
             builder = builder.enable_resource_limits(limits);
         }
-        Ok(Box::new(builder.build()?))
+        Ok(Provider::Blocking(Box::new(builder.build()?)))
     }
 
     /// wasmi has no precompiled form: this is the shared-compilation path, a [`WasmiEngineProviderPre`]
     /// rehydrated.
     ///
     /// [`WasmiEngineProviderPre`]: wasmi_provider::WasmiEngineProviderPre
-    fn precompiled_provider(&self, module: &[u8]) -> Result<Box<dyn WebAssemblyEngineProvider>> {
+    fn precompiled_provider(&self, module: &[u8]) -> Result<Provider> {
         let pre = WasmiEngineProviderBuilder::new().engine(self.engine.clone()).module_bytes(module).build_pre()?;
-        Ok(Box::new(pre.rehydrate()?))
+        Ok(Provider::Blocking(Box::new(pre.rehydrate()?)))
     }
 
     fn limit(&self) -> ExecutionLimit {

@@ -5,31 +5,46 @@ use std::sync::LazyLock;
 use std::time::Duration;
 
 use parking_lot::Mutex;
-use wapc::WebAssemblyEngineProvider;
 use wapc::errors::{Error, ExecutionLimit, Result};
 use wasmtime_provider::wasmtime::{Config, Module};
 use wasmtime_provider::{WasmtimeEngineProviderBuilder, wasmtime};
 
-use crate::{Engine, Options};
+use crate::{Engine, Options, Provider};
 
 /// The wall-clock deadline of [`Options::limited`] providers.
 const CALL_DEADLINE: Duration = Duration::from_millis(50);
 
-/// wasmtime with one shared engine (epoch interruption on, for deadlines) and each module compiled once.
+/// wasmtime with one shared engine (epoch interruption on, for deadlines) and each module compiled once, its
+/// providers blocking ([`WASMTIME`]) or async ([`WASMTIME_ASYNC`]).
 pub struct Wasmtime {
     engine: wasmtime::Engine,
     compiled: Mutex<HashMap<Vec<u8>, Module>>,
+    asynchronous: bool,
 }
 
-/// The wasmtime engine of the suite.
-pub static WASMTIME: LazyLock<Wasmtime> = LazyLock::new(Wasmtime::new);
+/// The wasmtime engine of the suite, with blocking providers.
+pub static WASMTIME: LazyLock<Wasmtime> = LazyLock::new(|| Wasmtime::new(false));
+
+/// The wasmtime engine of the suite, with async providers ([`build_async`]) driving
+/// [`WapcHostAsync`](wapc::WapcHostAsync)s.
+///
+/// [`build_async`]: wasmtime_provider::WasmtimeEngineProviderBuilder::build_async
+pub static WASMTIME_ASYNC: LazyLock<Wasmtime> = LazyLock::new(|| Wasmtime::new(true));
 
 impl Wasmtime {
-    fn new() -> Self {
+    fn new(asynchronous: bool) -> Self {
         let mut config = Config::new();
         config.epoch_interruption(true);
         let engine = wasmtime::Engine::new(&config).unwrap_or_else(|e| panic!("cannot make a wasmtime engine: {e}"));
-        Wasmtime { engine, compiled: Mutex::default() }
+        Wasmtime { engine, compiled: Mutex::default(), asynchronous }
+    }
+
+    fn build(&self, builder: &WasmtimeEngineProviderBuilder<'_>) -> Result<Provider> {
+        Ok(if self.asynchronous {
+            Provider::Async(Box::new(builder.build_async()?))
+        } else {
+            Provider::Blocking(Box::new(builder.build()?))
+        })
     }
 
     fn compiled(&self, module: &[u8]) -> Result<Module> {
@@ -44,10 +59,10 @@ impl Wasmtime {
 
 impl Engine for Wasmtime {
     fn name(&self) -> &'static str {
-        "wasmtime"
+        if self.asynchronous { "wasmtime-async" } else { "wasmtime" }
     }
 
-    fn provider(&self, module: &[u8], options: &Options) -> Result<Box<dyn WebAssemblyEngineProvider>> {
+    fn provider(&self, module: &[u8], options: &Options) -> Result<Provider> {
         let mut builder = WasmtimeEngineProviderBuilder::new()
             .engine(self.engine.clone())
             .module(self.compiled(module)?)
@@ -62,10 +77,10 @@ impl Engine for Wasmtime {
         if let Some(limits) = options.limits {
             builder = builder.enable_resource_limits(limits);
         }
-        Ok(Box::new(builder.build()?))
+        self.build(&builder)
     }
 
-    fn precompiled_provider(&self, module: &[u8]) -> Result<Box<dyn WebAssemblyEngineProvider>> {
+    fn precompiled_provider(&self, module: &[u8]) -> Result<Provider> {
         let precompiled = WasmtimeEngineProviderBuilder::new()
             .engine(self.engine.clone())
             .module_bytes(module)
@@ -73,7 +88,7 @@ impl Engine for Wasmtime {
             .serialize()?;
         // SAFETY: the bytes were serialised just above, by this engine.
         let builder = unsafe { WasmtimeEngineProviderBuilder::new().precompiled_module_bytes(&precompiled) };
-        Ok(Box::new(builder.engine(self.engine.clone()).build()?))
+        self.build(&builder.engine(self.engine.clone()))
     }
 
     fn limit(&self) -> ExecutionLimit {
