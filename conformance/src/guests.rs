@@ -21,6 +21,13 @@ pub const GUEST_UPSTREAM_PATH: &str = env!("GUEST_UPSTREAM_WASM");
 /// logs, calls the host (binding `binding`, namespace `sample:namespace`, operation `pong`) and answers its
 /// payload.
 pub const GUEST_BASIC_PATH: &str = env!("GUEST_BASIC_WASM");
+/// Where upstream's `wasm-calc-hash/module1` guest was built from its source (as `module1_hash.wasm`), with
+/// upstream `wapc-guest` 1.2 and `wapc-codec` 1.1: its `serdes_example` takes a MessagePack `{first_name}`,
+/// calls the host with `{first_name, hash}` and answers it, the hash being `first_name`'s `DefaultHasher` hash.
+pub const GUEST_HASH1_PATH: &str = env!("GUEST_HASH1_WASM");
+/// Where upstream's `wasm-calc-hash/module2` guest was built (as `module2_hash.wasm`): as module 1's, with 42
+/// for the hash.
+pub const GUEST_HASH2_PATH: &str = env!("GUEST_HASH2_WASM");
 
 impl Sdk {
     /// Both SDKs.
