@@ -3,8 +3,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use wapc::errors::Result;
-use wapc::{HostCallbackFn, WapcHost, WebAssemblyEngineProvider};
+use wapc::errors::{Error, Result};
+use wapc::{HostCallbackFn, HostCallbackFuture, WapcHost, WebAssemblyEngineProvider, WebAssemblyEngineProviderAsync};
 
 use crate::pool::Pool;
 use crate::recycle::Recycle;
@@ -136,6 +136,16 @@ impl PoolBuilder {
         self
     }
 
+    /// Handles the host calls of a pool of async hosts ([`build_async`](Self::build_async)): `(host id, binding,
+    /// namespace, operation, payload)` to a future of the answer, awaited without holding a thread.
+    pub fn host_callback_async(
+        mut self,
+        callback: impl Fn(u64, String, String, String, Vec<u8>) -> HostCallbackFuture + Send + Sync + 'static,
+    ) -> Self {
+        self.hosts.host_callback_async = Some(Arc::new(callback));
+        self
+    }
+
     /// Handles the `__console_log` lines of every instance: `(host id, line)`.
     pub fn console_log(mut self, handler: impl Fn(u64, &str) + Send + Sync + 'static) -> Self {
         self.hosts.console_log = Some(Arc::new(handler));
@@ -152,6 +162,45 @@ impl PoolBuilder {
     pub fn build(self, provider: Box<dyn WebAssemblyEngineProvider>) -> Result<Pool> {
         let source = Source::module(provider, self.hosts)?;
         Pool::start(self.settings, source, true)
+    }
+
+    /// Builds a pool of [`WapcHostAsync`](wapc::WapcHostAsync)s from an async provider of the module (such as
+    /// wasmtime-provider's `build_async`), whose compiled code every instance shares, and makes the minimum
+    /// number of instances. [`Pool::call_async`] runs its guests on the caller's task; their host calls go to
+    /// the [`host_callback_async`](Self::host_callback_async) (or, without one, the blocking
+    /// [`host_callback`](Self::host_callback)). Call it on the tokio runtime the pool will serve: the
+    /// housekeeper makes instances there.
+    ///
+    /// ```no_run
+    /// use wapc_pool::Pool;
+    /// use wasmtime_provider::WasmtimeEngineProviderBuilder;
+    ///
+    /// # async fn run() -> Result<(), wapc::errors::Error> {
+    /// let module = std::fs::read("guest.wasm")?;
+    /// let engine = WasmtimeEngineProviderBuilder::new().module_bytes(&module).build_async()?;
+    /// let pool = Pool::builder()
+    ///     .max_instances(64)
+    ///     .host_callback_async(|_id, _binding, _namespace, _operation, payload| {
+    ///         Box::pin(async move {
+    ///             tokio::time::sleep(std::time::Duration::from_millis(5)).await; // holds no thread
+    ///             Ok(payload)
+    ///         })
+    ///     })
+    ///     .build_async(Box::new(engine))
+    ///     .await?;
+    /// let answer = pool.call_async("echo", b"hello".to_vec()).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Provider`] off a tokio runtime, or when the provider cannot share its module; the errors of
+    /// [`WapcHostAsync::new`](wapc::WapcHostAsync::new) when an instance cannot be made.
+    pub async fn build_async(self, provider: Box<dyn WebAssemblyEngineProviderAsync + Send>) -> Result<Pool> {
+        let runtime = tokio::runtime::Handle::try_current()
+            .map_err(|_| Error::provider("a pool of async hosts is built on the tokio runtime it serves"))?;
+        let source = Source::async_module(provider, self.hosts, runtime)?;
+        Pool::start_async(self.settings, source).await
     }
 
     /// Builds the pool from a factory of hosts, one per instance, and makes the minimum number of instances.
@@ -179,6 +228,7 @@ impl std::fmt::Debug for PoolBuilder {
         f.debug_struct("PoolBuilder")
             .field("settings", &self.settings)
             .field("host_callback", &self.hosts.host_callback.is_some())
+            .field("host_callback_async", &self.hosts.host_callback_async.is_some())
             .field("console_log", &self.hosts.console_log.is_some())
             .finish()
     }

@@ -3,23 +3,23 @@
 use std::ops::Deref;
 use std::sync::Arc;
 
-use wapc::WapcHost;
 use wapc::errors::{Error, Result};
 
+use crate::host::PoolHost;
 use crate::source::Source;
 use crate::state::{Shared, State};
 use crate::waiter::Grant;
 
 /// One instance of a pool: a host, and which generation of the pool's module it runs.
 pub(crate) struct Instance {
-    pub(crate) host: WapcHost,
+    pub(crate) host: PoolHost,
     pub(crate) generation: u64,
     /// Calls it has served.
     pub(crate) calls: u64,
 }
 
 impl Instance {
-    pub(crate) fn new(host: WapcHost, generation: u64) -> Self {
+    pub(crate) fn new(host: PoolHost, generation: u64) -> Self {
         Instance { host, generation, calls: 0 }
     }
 }
@@ -48,18 +48,55 @@ impl<P: Deref<Target = Shared>> Lease<P> {
         Ok(Lease { pool, instance, make })
     }
 
-    /// Runs `operation` on the leased instance, making it first if needed.
+    /// Whether the instance is (or will be) an async host, which [`call_async`](Self::call_async) runs.
+    pub(crate) fn is_async(&self) -> bool {
+        match (&self.instance, &self.make) {
+            (Some(instance), _) => matches!(instance.host, PoolHost::Async(_)),
+            (None, Some((source, _))) => source.is_async(),
+            (None, None) => false,
+        }
+    }
+
+    /// Runs `operation` on the leased instance, a blocking host, making it first if needed.
     ///
     /// # Errors
-    /// Those of [`WapcHost::call`], and of making the instance.
+    /// Those of [`WapcHost::call`](wapc::WapcHost::call), and of making the instance; [`Error::Provider`] for an
+    /// async host.
     pub(crate) fn call(&mut self, operation: &str, payload: &[u8]) -> Result<Vec<u8>> {
+        if self.is_async() {
+            let pool = &self.pool.settings.name;
+            return Err(Error::provider(format!("pool `{pool}` runs async hosts: call it with `call_async`")));
+        }
         let instance = match (&mut self.instance, self.make.take()) {
             (Some(instance), _) => instance,
             (None, Some((source, generation))) => self.instance.insert(Instance::new(source.make()?, generation)),
             (None, None) => return Err(Error::provider("the pool's lease holds no instance")),
         };
         instance.calls += 1;
-        instance.host.call(operation, payload)
+        match &instance.host {
+            PoolHost::Blocking(host) => host.call(operation, payload),
+            PoolHost::Async(host) => Err(Error::provider(format!("host {} is async", host.id()))),
+        }
+    }
+
+    /// Runs `operation` on the leased instance, an async host, on the caller's task, making it first if
+    /// needed.
+    ///
+    /// # Errors
+    /// Those of [`WapcHostAsync::call`](wapc::WapcHostAsync::call), and of making the instance.
+    pub(crate) async fn call_async(&mut self, operation: &str, payload: &[u8]) -> Result<Vec<u8>> {
+        let instance = match (&mut self.instance, self.make.take()) {
+            (Some(instance), _) => instance,
+            (None, Some((source, generation))) => {
+                self.instance.insert(Instance::new(source.make_async().await?, generation))
+            }
+            (None, None) => return Err(Error::provider("the pool's lease holds no instance")),
+        };
+        instance.calls += 1;
+        match &instance.host {
+            PoolHost::Async(host) => host.call(operation, payload).await,
+            PoolHost::Blocking(host) => host.call(operation, payload),
+        }
     }
 }
 

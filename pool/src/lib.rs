@@ -47,6 +47,11 @@
 //! - **Threads and async.** [`Pool::call`] runs the guest on the calling thread. [`Pool::call_async`] waits
 //!   for an instance without holding a thread and runs the guest on the pool's own threads (at most one per
 //!   instance), so a tokio executor thread is never blocked.
+//! - **Async instances.** A pool built with [`PoolBuilder::build_async`] holds
+//!   [`WapcHostAsync`](wapc::WapcHostAsync)s: [`Pool::call_async`] runs the guest on the caller's task, and a
+//!   guest waiting on its host callback holds no thread at all, so one pool on one runtime serves as many
+//!   waiting calls as it has instances, thousands if need be. Its callback is an async one
+//!   ([`PoolBuilder::host_callback_async`]).
 //! - **Replacing the module.** [`Pool::replace_module`] swaps every instance: calls running finish on the old
 //!   module, calls starting afterwards run on the new one, no call sees a mix.
 //! - **Shutting down.** [`Pool::shutdown`] refuses queued and later calls with
@@ -59,6 +64,7 @@
 
 mod acquire;
 mod builder;
+mod host;
 mod host_pool;
 mod housekeeper;
 mod lease;

@@ -7,6 +7,7 @@ use wapc::errors::{Error, Result};
 
 use crate::acquire::{Acquire, acquire_blocking};
 use crate::builder::{PoolBuilder, Settings};
+use crate::host::PoolHost;
 use crate::housekeeper;
 use crate::lease::Instance;
 use crate::source::Source;
@@ -31,22 +32,36 @@ impl Pool {
 
     /// Starts a pool and makes its minimum number of instances. If one cannot be made: with `strict`, the error
     /// is returned; without, it is logged and the housekeeper keeps trying.
-    pub(crate) fn start(mut settings: Settings, source: Source, strict: bool) -> Result<Pool> {
-        settings.min = settings.min.min(settings.max);
-        let threads = Threads::new(&settings.name, settings.max);
-        let state = State::new(source, settings.max);
-        let shared = Arc::new(Shared {
-            settings,
-            state: Mutex::new(state),
-            housekeeping: Condvar::new(),
-            drained: Condvar::new(),
-        });
+    pub(crate) fn start(settings: Settings, source: Source, strict: bool) -> Result<Pool> {
+        let shared = Self::shared(settings, source);
         match warm(&shared) {
             Err(error) if strict => return Err(error),
             Err(error) => log::warn!("pool `{}` could not make its first instances: {error}", shared.settings.name),
             Ok(()) => {}
         }
+        Self::run(shared)
+    }
+
+    /// Starts a pool of async hosts and makes its minimum number of instances, on the caller's task.
+    pub(crate) async fn start_async(settings: Settings, source: Source) -> Result<Pool> {
+        let shared = Self::shared(settings, source);
+        let source = Arc::clone(&shared.state.lock().source);
+        for _ in 0..shared.settings.min {
+            add_idle(&shared, source.make_async().await?);
+        }
+        Self::run(shared)
+    }
+
+    fn shared(mut settings: Settings, source: Source) -> Arc<Shared> {
+        settings.min = settings.min.min(settings.max);
+        let state = State::new(source, settings.max);
+        Arc::new(Shared { settings, state: Mutex::new(state), housekeeping: Condvar::new(), drained: Condvar::new() })
+    }
+
+    /// Starts the housekeeper and the threads of a pool whose first instances are made.
+    fn run(shared: Arc<Shared>) -> Result<Pool> {
         housekeeper::spawn(Arc::clone(&shared))?;
+        let threads = Threads::new(&shared.settings.name, shared.settings.max);
         Ok(Pool { shared, threads })
     }
 
@@ -71,11 +86,17 @@ impl Pool {
     /// holds no thread, and the guest runs on one of the pool's own threads. Dropping the future before it
     /// has an instance leaves the queue; once the guest runs, the call completes and its result is dropped.
     ///
+    /// A pool of async hosts ([`build_async`](PoolBuilder::build_async)) runs the guest on the caller's task
+    /// instead; dropping the future then cancels the call, and the instance is replaced before its next one.
+    ///
     /// # Errors
     /// Those of [`call`](Self::call).
     pub async fn call_async(&self, operation: impl Into<String>, payload: impl Into<Vec<u8>>) -> Result<Vec<u8>> {
         let (operation, payload) = (operation.into(), payload.into());
         let mut lease = Acquire::new(&self.shared).await?;
+        if lease.is_async() {
+            return lease.call_async(&operation, &payload).await;
+        }
         let (answer, answered) = tokio::sync::oneshot::channel();
         self.threads.run(Box::new(move || {
             let result = lease.call(&operation, &payload);
@@ -97,9 +118,25 @@ impl Pool {
     pub fn replace_module(&self, module: &[u8]) -> Result<()> {
         let source = Arc::clone(&self.shared.state.lock().source);
         let (source, first) = source.with_module(module)?;
+        self.swap_source(source, first);
+        Ok(())
+    }
+
+    /// [`replace_module`](Self::replace_module) for a pool of async hosts, without blocking (a pool of
+    /// blocking hosts is served as `replace_module` serves it).
+    ///
+    /// # Errors
+    /// Those of [`replace_module`](Self::replace_module).
+    pub async fn replace_module_async(&self, module: &[u8]) -> Result<()> {
+        let source = Arc::clone(&self.shared.state.lock().source);
+        let (source, first) = source.with_module_async(module).await?;
+        self.swap_source(source, first);
+        Ok(())
+    }
+
+    fn swap_source(&self, source: Source, first: PoolHost) {
         let stale = self.shared.update(|state| state.replace_source(source, Instance::new(first, 0)));
         self.shared.retire(stale);
-        Ok(())
     }
 
     /// Refuses the calls waiting and every later call with [`Error::PoolClosed`], and returns when the calls
@@ -131,12 +168,16 @@ impl Pool {
 fn warm(pool: &Shared) -> Result<()> {
     let source = Arc::clone(&pool.state.lock().source);
     for _ in 0..pool.settings.min {
-        let instance = Instance::new(source.make()?, 0);
-        let mut state = pool.state.lock();
-        state.live += 1;
-        state.idle.push(instance);
+        add_idle(pool, source.make()?);
     }
     Ok(())
+}
+
+/// Adds a new instance of the first generation to the idle ones.
+fn add_idle(pool: &Shared, host: PoolHost) {
+    let mut state = pool.state.lock();
+    state.live += 1;
+    state.idle.push(Instance::new(host, 0));
 }
 
 impl Drop for Pool {

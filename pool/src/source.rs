@@ -5,7 +5,12 @@ use std::sync::Arc;
 
 use parking_lot::Mutex;
 use wapc::errors::{Error, Result, panic_message};
-use wapc::{ConsoleLog, HostCallback, WapcHost, WapcHostBuilder, WebAssemblyEngineProvider};
+use wapc::{
+    ConsoleLog, HostCallback, HostCallbackAsync, WapcHost, WapcHostAsyncBuilder, WapcHostBuilder,
+    WebAssemblyEngineProvider, WebAssemblyEngineProviderAsync,
+};
+
+use crate::host::PoolHost;
 
 /// A host factory, as upstream `wapc-pool` takes it.
 pub(crate) type HostFactory = dyn Fn() -> Result<WapcHost> + Send + Sync;
@@ -18,6 +23,13 @@ pub(crate) enum Source {
         prototype: Mutex<Box<dyn WebAssemblyEngineProvider>>,
         hosts: HostSettings,
     },
+    /// Async providers sharing one compiled module, each made into a [`WapcHostAsync`](wapc::WapcHostAsync).
+    AsyncModule {
+        prototype: Mutex<Box<dyn WebAssemblyEngineProviderAsync + Send>>,
+        hosts: HostSettings,
+        /// The runtime the pool was built on, where the housekeeper's thread makes instances.
+        runtime: tokio::runtime::Handle,
+    },
     /// A factory of whole hosts; the pool cannot replace their module.
     Hosts(Box<HostFactory>),
 }
@@ -26,6 +38,8 @@ pub(crate) enum Source {
 #[derive(Clone, Default)]
 pub(crate) struct HostSettings {
     pub(crate) host_callback: Option<Arc<HostCallback>>,
+    /// The callback of async instances; without it, they call [`host_callback`](Self::host_callback).
+    pub(crate) host_callback_async: Option<Arc<HostCallbackAsync>>,
     pub(crate) console_log: Option<Arc<ConsoleLog>>,
 }
 
@@ -39,32 +53,85 @@ impl Source {
         Ok(Source::Module { prototype: Mutex::new(provider), hosts })
     }
 
-    /// Makes a host with a fresh instance, its start functions run.
-    pub(crate) fn make(&self) -> Result<WapcHost> {
+    /// A source sharing the compiled module of `provider`, an async one, its hosts made on `runtime`.
+    ///
+    /// # Errors
+    /// [`Error::Provider`] when the provider cannot share its module.
+    pub(crate) fn async_module(
+        provider: Box<dyn WebAssemblyEngineProviderAsync + Send>,
+        hosts: HostSettings,
+        runtime: tokio::runtime::Handle,
+    ) -> Result<Self> {
+        provider.share_module().ok_or_else(cannot_share)?;
+        Ok(Source::AsyncModule { prototype: Mutex::new(provider), hosts, runtime })
+    }
+
+    /// Whether its hosts are async.
+    pub(crate) fn is_async(&self) -> bool {
+        matches!(self, Source::AsyncModule { .. })
+    }
+
+    /// Makes a host with a fresh instance, its start functions run. An async host is made on the pool's
+    /// runtime, blocking this thread: only the housekeeper's thread does that.
+    pub(crate) fn make(&self) -> Result<PoolHost> {
         match self {
             Source::Module { prototype, hosts } => {
                 let provider = prototype.lock().share_module().ok_or_else(cannot_share)?;
-                hosts.build(provider)
+                hosts.build(provider).map(PoolHost::Blocking)
             }
-            Source::Hosts(factory) => catch_unwind(AssertUnwindSafe(factory)).unwrap_or_else(|panic| {
-                Err(Error::provider(format!("the pool's host factory panicked: {}", panic_message(&*panic))))
-            }),
+            Source::AsyncModule { runtime, .. } => runtime.block_on(self.make_async()),
+            Source::Hosts(factory) => catch_unwind(AssertUnwindSafe(factory)).map_or_else(
+                |panic| Err(Error::provider(format!("the pool's host factory panicked: {}", panic_message(&*panic)))),
+                |host| host.map(PoolHost::Blocking),
+            ),
         }
+    }
+
+    /// Makes a host as [`make`](Self::make) does, an async one without blocking.
+    pub(crate) async fn make_async(&self) -> Result<PoolHost> {
+        let Source::AsyncModule { prototype, hosts, .. } = self else { return self.make() };
+        let provider = prototype.lock().share_module().ok_or_else(cannot_share)?;
+        hosts.build_async(provider).await.map(PoolHost::Async)
     }
 
     /// A source of the module `bytes`, with the same settings, and its first host. The module is compiled
     /// once, and its start functions have run in that host.
     ///
     /// # Errors
-    /// Those of [`WapcHost::replace_module`]; [`Error::Provider`] for a pool made from a host factory.
-    pub(crate) fn with_module(&self, bytes: &[u8]) -> Result<(Source, WapcHost)> {
+    /// Those of [`WapcHost::replace_module`]; [`Error::Provider`] for a pool made from a host factory or of
+    /// async hosts (which [`with_module_async`](Self::with_module_async) serves).
+    pub(crate) fn with_module(&self, bytes: &[u8]) -> Result<(Source, PoolHost)> {
         let Source::Module { hosts, .. } = self else {
-            return Err(Error::provider("a pool made from a host factory cannot replace its module"));
+            return Err(match self {
+                Source::AsyncModule { .. } => {
+                    Error::provider("a pool of async hosts replaces its module with `replace_module_async`")
+                }
+                _ => Error::provider("a pool made from a host factory cannot replace its module"),
+            });
         };
-        let host = self.make()?;
+        let PoolHost::Blocking(host) = self.make()? else {
+            return Err(Error::provider("the pool made a host of the wrong kind"));
+        };
         host.replace_module(bytes)?;
         let prototype = host.share_module().ok_or_else(cannot_share)?;
-        Ok((Source::Module { prototype: Mutex::new(prototype), hosts: hosts.clone() }, host))
+        Ok((Source::Module { prototype: Mutex::new(prototype), hosts: hosts.clone() }, PoolHost::Blocking(host)))
+    }
+
+    /// [`with_module`](Self::with_module) for a pool of async hosts.
+    ///
+    /// # Errors
+    /// Those of [`WapcHostAsync::replace_module`](wapc::WapcHostAsync::replace_module); [`Error::Provider`] for a
+    /// pool of blocking hosts.
+    pub(crate) async fn with_module_async(&self, bytes: &[u8]) -> Result<(Source, PoolHost)> {
+        let Source::AsyncModule { hosts, runtime, .. } = self else { return self.with_module(bytes) };
+        let PoolHost::Async(host) = self.make_async().await? else {
+            return Err(Error::provider("the pool made a host of the wrong kind"));
+        };
+        host.replace_module(bytes).await?;
+        let prototype = host.share_module().ok_or_else(cannot_share)?;
+        let source =
+            Source::AsyncModule { prototype: Mutex::new(prototype), hosts: hosts.clone(), runtime: runtime.clone() };
+        Ok((source, PoolHost::Async(host)))
     }
 }
 
@@ -82,6 +149,29 @@ impl HostSettings {
             builder = builder.console_log(move |id, line| log(id, line));
         }
         builder.build(provider)
+    }
+
+    async fn build_async(
+        &self,
+        provider: Box<dyn WebAssemblyEngineProviderAsync + Send>,
+    ) -> Result<wapc::WapcHostAsync> {
+        let mut builder = WapcHostAsyncBuilder::new();
+        if let Some(callback) = &self.host_callback_async {
+            let callback = Arc::clone(callback);
+            builder = builder.host_callback(move |id, binding, namespace, operation, payload| {
+                callback(id, binding, namespace, operation, payload)
+            });
+        } else if let Some(callback) = &self.host_callback {
+            let callback = Arc::clone(callback);
+            builder = builder.host_callback(move |id, binding, namespace, operation, payload| {
+                Box::pin(std::future::ready(callback(id, &binding, &namespace, &operation, &payload)))
+            });
+        }
+        if let Some(log) = &self.console_log {
+            let log = Arc::clone(log);
+            builder = builder.console_log(move |id, line| log(id, line));
+        }
+        builder.build(provider).await
     }
 }
 

@@ -124,16 +124,19 @@ impl WapcHostAsync {
         Ok(())
     }
 
-    /// The bytes of linear memory the guest's instance has committed, if its provider tracks them. Waits for a
-    /// running call to finish.
-    pub async fn memory_bytes(&self) -> Option<usize> {
-        self.engine.lock().await.provider.memory_bytes()
+    /// The bytes of linear memory the guest's instance has committed, if its provider tracks them; `None` too
+    /// while a call holds the instance (this does not wait for it).
+    #[must_use]
+    pub fn memory_bytes(&self) -> Option<usize> {
+        self.engine.try_lock().ok()?.provider.memory_bytes()
     }
 
-    /// Another provider of the module this host runs, sharing its compiled code: see
-    /// [`WebAssemblyEngineProviderAsync::share_module`]. Waits for a running call to finish.
-    pub async fn share_module(&self) -> Option<Box<dyn WebAssemblyEngineProviderAsync + Send>> {
-        self.engine.lock().await.provider.share_module()
+    /// Another provider of the module this host runs, sharing its compiled code (see
+    /// [`WebAssemblyEngineProviderAsync::share_module`]); `None` too while a call holds the instance (this does
+    /// not wait for it).
+    #[must_use]
+    pub fn share_module(&self) -> Option<Box<dyn WebAssemblyEngineProviderAsync + Send>> {
+        self.engine.try_lock().ok()?.provider.share_module()
     }
 
     async fn lock(&self) -> Result<MutexGuard<'_, Engine>> {
