@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use tokio::io::{AsyncRead, ReadBuf};
-use wapc::WapcHost;
+use wapc::{WapcHost, WapcHostAsync};
 use wapc_conformance::guests::GUEST_OURS;
 use wapc_pool::Pool;
 use wasmtime_provider::WasmtimeEngineProviderBuilder;
@@ -254,6 +254,71 @@ fn a_served_pool_answers_concurrent_clients_at_once() {
     for (number, answer) in answers.into_iter().enumerate() {
         assert_eq!(answer, Ok(Bytes::from(format!("client {number}"))));
     }
+    service.stop();
+}
+
+#[test]
+fn a_served_async_pool_has_every_instance_awaiting_at_once() {
+    const CLIENTS: usize = 16;
+    // Each host call waits until all sixteen guests are in theirs: the service's two worker threads get there
+    // only if a waiting guest holds none.
+    let meeting = Arc::new(tokio::sync::Barrier::new(CLIENTS));
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let engine = WasmtimeEngineProviderBuilder::new().module_bytes(relay::RELAY_GUEST).build_async().unwrap();
+    let pool = runtime
+        .block_on(
+            Pool::builder()
+                .max_instances(CLIENTS)
+                .host_callback_async(move |_, _, _, _, payload| {
+                    let meeting = Arc::clone(&meeting);
+                    Box::pin(async move {
+                        tokio::time::timeout(Duration::from_secs(10), meeting.wait())
+                            .await
+                            .map_err(|_| "the invocations did not all wait at once")?;
+                        Ok(payload)
+                    })
+                })
+                .build_async(Box::new(engine)),
+        )
+        .unwrap();
+    let (service, client_runtime, client) =
+        serve_on_loopback(ServiceBuilder::new(Arc::new(pool)).opaque("legacy:guest/api@0.1.0", ["relay"]));
+    let answers = client_runtime.block_on(futures::future::join_all((0..CLIENTS).map(|number| {
+        let client = &client;
+        async move {
+            let request = Bytes::from(format!("binding\0namespace\0operation\0client {number}"));
+            api::relay(client, (), &request).await.unwrap()
+        }
+    })));
+    for (number, answer) in answers.into_iter().enumerate() {
+        assert_eq!(answer, Ok(Bytes::from(format!("client {number}"))));
+    }
+    service.stop();
+}
+
+#[test]
+fn a_served_async_host_answers_and_reports_its_guest_s_errors() {
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let engine = WasmtimeEngineProviderBuilder::new().module_bytes(relay::RELAY_GUEST).build_async().unwrap();
+    let host = runtime
+        .block_on(WapcHostAsync::new(
+            Box::new(engine),
+            Some(Box::new(|_, _, _, operation, payload| {
+                Box::pin(async move {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                    if operation == "fail" { Err("refused".into()) } else { Ok(payload) }
+                })
+            })),
+        ))
+        .unwrap();
+    let (service, client_runtime, client) =
+        serve_on_loopback(ServiceBuilder::new(Arc::new(host)).opaque("legacy:guest/api@0.1.0", ["relay"]));
+    client_runtime.block_on(async {
+        let answer = api::relay(&client, (), &Bytes::from_static(b"b\0ns\0op\0hello")).await.unwrap();
+        assert_eq!(answer, Ok(Bytes::from_static(b"hello")));
+        let refused = api::relay(&client, (), &Bytes::from_static(b"b\0ns\0fail\0hello")).await.unwrap();
+        assert!(refused.is_err(), "{refused:?}");
+    });
     service.stop();
 }
 

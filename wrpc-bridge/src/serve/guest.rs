@@ -2,12 +2,13 @@
 
 use std::sync::Arc;
 
-use wapc::WapcHost;
+use wapc::{WapcHost, WapcHostAsync};
 use wapc_pool::Pool;
 
-/// The guest a [`Service`](super::Service) serves: one [`WapcHost`], which answers one invocation at a time, or a
-/// [`Pool`] of instances of one module, which answers as many at once as it has instances. Either converts into
-/// it, so [`ServiceBuilder::new`](super::ServiceBuilder::new) takes an `Arc` of either.
+/// The guest a [`Service`](super::Service) serves: one [`WapcHost`] or [`WapcHostAsync`], which answers one
+/// invocation at a time, or a [`Pool`] of instances of one module (blocking or async hosts), which answers as many
+/// at once as it has instances. Each converts into it, so [`ServiceBuilder::new`](super::ServiceBuilder::new)
+/// takes an `Arc` of any.
 ///
 /// ```no_run
 /// use std::sync::Arc;
@@ -26,8 +27,11 @@ use wapc_pool::Pool;
 /// ```
 #[derive(Debug, Clone)]
 pub enum ServedGuest {
-    /// One instance: invocations take turns.
+    /// One instance: invocations take turns, the guest running on a thread of the service's.
     Host(Arc<WapcHost>),
+    /// One instance whose guest awaits its host calls: invocations take turns, the guest running on the
+    /// invocation's task and holding no thread while it waits.
+    AsyncHost(Arc<WapcHostAsync>),
     /// Instances of one module: invocations run at once, up to the pool's size, and queue beyond it.
     Pool(Arc<Pool>),
 }
@@ -35,6 +39,12 @@ pub enum ServedGuest {
 impl From<Arc<WapcHost>> for ServedGuest {
     fn from(host: Arc<WapcHost>) -> Self {
         ServedGuest::Host(host)
+    }
+}
+
+impl From<Arc<WapcHostAsync>> for ServedGuest {
+    fn from(host: Arc<WapcHostAsync>) -> Self {
+        ServedGuest::AsyncHost(host)
     }
 }
 

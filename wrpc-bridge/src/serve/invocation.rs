@@ -126,31 +126,31 @@ async fn decode(shared: &Shared, served: &Arc<Served>, wire: Vec<u8>) -> anyhow:
     shared.decoders.run(move || decoding.payload(wire)).await.context("decoding the parameters panicked")?
 }
 
-/// Calls the guest and encodes its answer as the function's results. A pool's call waits for an instance
-/// without a thread and runs on the pool's own threads; a host's runs on the service's guest worker, which
-/// encodes the answer too. A pool's answer is encoded on the async worker when small, on a decoder when large.
+/// Calls the guest and encodes its answer as the function's results. A blocking host's call runs on the
+/// service's guest worker, which encodes the answer too. A pool's call waits for an instance without a thread and
+/// runs on the pool's threads, or, for async hosts, on this task, as an async host's call does; the answer is
+/// encoded here when small, on a decoder when large.
 async fn answer(shared: &Shared, served: &Arc<Served>, payload: Bytes) -> anyhow::Result<Vec<u8>> {
     let max_bytes = shared.limits.max_invocation_bytes;
-    match &shared.served_guest {
-        ServedGuest::Pool(pool) => {
-            let response = pool.call_async(served.operation.as_str(), Vec::from(payload)).await;
-            let response = response.map_err(|error| client_error_text(served, error));
-            if response.as_ref().is_ok_and(|bytes| bytes.len() > DECODE_INLINE_BYTES) {
-                let encoding = Arc::clone(served);
-                let encoded = shared.decoders.run(move || encode_answer(&encoding, response, max_bytes)).await;
-                return encoded.context("encoding the answer panicked")?;
-            }
-            encode_answer(served, response, max_bytes)
-        }
+    let response = match &shared.served_guest {
+        ServedGuest::Pool(pool) => pool.call_async(served.operation.as_str(), Vec::from(payload)).await,
+        ServedGuest::AsyncHost(host) => host.call(&served.operation, &payload).await,
         ServedGuest::Host(host) => {
             let (host, answering) = (Arc::clone(host), Arc::clone(served));
             let encoded = shared.guest.run(move || {
                 let response = host.call(&answering.operation, &payload);
                 encode_answer(&answering, response.map_err(|error| client_error_text(&answering, error)), max_bytes)
             });
-            encoded.await.context("the guest call panicked")?
+            return encoded.await.context("the guest call panicked")?;
         }
+    };
+    let response = response.map_err(|error| client_error_text(served, error));
+    if response.as_ref().is_ok_and(|bytes| bytes.len() > DECODE_INLINE_BYTES) {
+        let encoding = Arc::clone(served);
+        let encoded = shared.decoders.run(move || encode_answer(&encoding, response, max_bytes)).await;
+        return encoded.context("encoding the answer panicked")?;
     }
+    encode_answer(served, response, max_bytes)
 }
 
 /// Encodes the guest's answer (or the error text a client may see) as the function's results, at most

@@ -11,9 +11,10 @@
 //!   becomes the `err` of a `result<_, string>` result.
 //!
 //! Each invocation is handled in a task of its own; large parameters are decoded on a bounded set of threads. A
-//! [`ServedGuest::Host`] answers one invocation at a time, on a thread of the service's; a [`ServedGuest::Pool`] as
-//! many at once as it has instances, on the pool's threads, the rest waiting their turn in the pool's queue without
-//! holding a thread. Over TCP and Unix sockets each connection also names its function in a task of its own,
+//! [`ServedGuest::Host`] answers one invocation at a time, on a thread of the service's; a
+//! [`ServedGuest::AsyncHost`] one at a time too, on the invocation's task; a [`ServedGuest::Pool`] as many at once
+//! as it has instances, on the pool's threads (or, for a pool of async hosts, on the invocations' tasks), the rest
+//! waiting their turn in the pool's queue without holding a thread. Over TCP and Unix sockets each connection also names its function in a task of its own,
 //! so a client that connects and sends nothing holds up nobody else; it is dropped after ten seconds.
 //!
 //! # Limits
