@@ -42,6 +42,18 @@ impl WasmtimeFloor {
     }
 }
 
+impl WasmtimeFloor {
+    /// Runs `__guest_call` once with wasmtime's `call_async` (on a fiber, as an async provider calls guests)
+    /// and returns the response.
+    pub async fn call_async(&mut self) -> Vec<u8> {
+        let len = self.store.data().floor.request_len();
+        match self.guest_call.call_async(&mut self.store, (4, len)).await {
+            Ok(_) => std::mem::take(&mut self.store.data_mut().floor.response),
+            Err(e) => panic!("the floor module failed: {e}"),
+        }
+    }
+}
+
 impl Floor for WasmtimeFloor {
     fn set_request(&mut self, payload: &[u8]) {
         payload.clone_into(&mut self.store.data_mut().floor.request);

@@ -433,6 +433,63 @@ mod tests {
         });
     }
 
+    /// A provider written upstream's way: it reaches the host through `ModuleHostAsync`, relaying the request
+    /// to the host callback and answering what that answered.
+    struct UpstreamStyleProvider(Option<Arc<ModuleStateAsync>>);
+
+    #[async_trait::async_trait]
+    impl WebAssemblyEngineProviderAsync for UpstreamStyleProvider {
+        async fn init(&mut self, host: Arc<ModuleStateAsync>) -> Result<()> {
+            self.0 = Some(host);
+            Ok(())
+        }
+        async fn call(&mut self, _op_length: i32, _msg_length: i32) -> Result<i32> {
+            use crate::ModuleHostAsync;
+            let host = self.0.clone().unwrap();
+            let request = host.get_guest_request().await.unwrap();
+            host.do_console_log(&request.operation).await;
+            let relayed = host.do_host_call("b", "ns", &request.operation, &request.msg).await;
+            if relayed.map_err(|e| Error::provider(e.to_string()))? == 1 {
+                host.set_guest_response(host.get_host_response().await.unwrap()).await;
+                Ok(1)
+            } else {
+                host.set_guest_error(host.get_host_error().await.unwrap()).await;
+                Ok(0)
+            }
+        }
+        async fn replace(&mut self, _bytes: &[u8]) -> Result<()> {
+            Ok(())
+        }
+        async fn reset(&mut self) -> Result<()> {
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn upstream_style_providers_reach_the_host_through_module_host_async() {
+        runtime().block_on(async {
+            let logged = Arc::new(parking_lot::Mutex::new(Vec::new()));
+            let log = Arc::clone(&logged);
+            let host = WapcHostAsyncBuilder::new()
+                .host_callback(|_, binding, namespace, operation, payload| {
+                    Box::pin(async move {
+                        tokio::time::sleep(Duration::from_millis(1)).await;
+                        match operation.as_str() {
+                            "fail" => Err(format!("{binding}/{namespace} refused").into()),
+                            _ => Ok(payload.into_iter().rev().collect()),
+                        }
+                    })
+                })
+                .console_log(move |_, line| log.lock().push(line.to_owned()))
+                .build(Box::new(UpstreamStyleProvider(None)))
+                .await
+                .unwrap();
+            assert_eq!(host.call("reverse", b"abc").await.unwrap(), b"cba");
+            assert!(matches!(host.call("fail", b"").await, Err(Error::GuestError(text)) if text == "b/ns refused"));
+            assert_eq!(*logged.lock(), ["reverse", "fail"]);
+        });
+    }
+
     /// Awaits all of `futures` at once (a minimal `join_all`).
     async fn futures_join<F: Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
         let mut pending: Vec<_> = futures.map(|future| Some(Box::pin(future))).collect();

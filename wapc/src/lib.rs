@@ -50,6 +50,8 @@ mod guest_memory;
 mod host;
 #[cfg(feature = "async")]
 mod host_async;
+#[cfg(feature = "async")]
+mod module_host_async;
 mod module_state;
 mod provider;
 #[cfg(feature = "async")]
@@ -63,6 +65,8 @@ pub use guest_memory::GuestMemory;
 pub use host::{WapcHost, WapcHostBuilder};
 #[cfg(feature = "async")]
 pub use host_async::{ModuleStateAsync, WapcHostAsync, WapcHostAsyncBuilder};
+#[cfg(feature = "async")]
+pub use module_host_async::{Invocation, ModuleHostAsync};
 pub use module_state::{CallbackPanicked, ModuleState};
 pub use provider::WebAssemblyEngineProvider;
 #[cfg(feature = "async")]

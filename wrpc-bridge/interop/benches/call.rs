@@ -10,8 +10,15 @@
 //! instances, whose host call goes through the bridge to a peer that takes 5 ms to answer; beside 64 native
 //! clients calling that peer directly (the floor). Both report calls per second.
 //!
-//! `cargo bench -p wrpc-bridge-interop` prints `add/native`, `add/guest-via-bridge`, `echo-64b/native-peer`,
-//! `echo-64b/served-guest`, `wait-5ms-64-clients/native-peer` and `wait-5ms-64-clients/served-pool-via-bridge`.
+//! And the same path without a thread per waiting call: native clients call a waPC guest served from a pool of
+//! 64 async hosts (`PoolBuilder::build_async`), whose host call awaits the bridge's `host_callback_async`, with
+//! 64 and with 256 clients at once; clients, service, bridge and peer on one tokio runtime of 2 worker threads.
+//! The group prints the process's threads (from `/proc/self/task`) once it is done.
+//!
+//! `cargo bench -p wrpc-bridge-interop` prints `add/native`, `add/guest-via-bridge`, `add/guest-via-async-bridge`
+//! (a `WapcHostAsync` with `host_callback_async`), `echo-64b/native-peer`, `echo-64b/served-guest`,
+//! `wait-5ms-64-clients/native-peer`, `wait-5ms-64-clients/served-pool-via-bridge` and
+//! `wait-5ms-async-pool/{native-peer,served-async-pool-via-bridge}/{64,256}`.
 #![allow(missing_docs, reason = "criterion_group! generates an undocumented entry point")]
 
 use std::hint::black_box;
@@ -23,7 +30,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use futures::StreamExt;
-use wapc::WapcHost;
+use wapc::{WapcHost, WapcHostAsync};
 use wapc_conformance::guests::GUEST_OURS;
 use wapc_pool::Pool;
 use wasmtime_provider::WasmtimeEngineProviderBuilder;
@@ -52,15 +59,22 @@ fn types_peer_and_bridge() -> (tokio::runtime::Runtime, peers::Peer, wrpc_transp
 fn call(c: &mut Criterion) {
     let (runtime, _peer, native, bridge) = types_peer_and_bridge();
     let host = relay::host(&bridge);
+    let engine = WasmtimeEngineProviderBuilder::new().module_bytes(relay::RELAY_GUEST).build_async().unwrap();
+    let async_host =
+        runtime.block_on(WapcHostAsync::new(Box::new(engine), Some(bridge.host_callback_async()))).unwrap();
     // [40, 2] in MessagePack, relayed as host_call("t", "test:bridge/types@0.1.0", "add", ...).
     let request = [b"t\0test:bridge/types@0.1.0\0add\0".as_slice(), &[0x92, 40, 2]].concat();
 
     assert_eq!(runtime.block_on(types::add(&native, (), 40, 2)).unwrap(), 42);
     assert_eq!(host.call("relay", &request).unwrap(), [42]);
+    assert_eq!(runtime.block_on(async_host.call("relay", &request)).unwrap(), [42]);
 
     let mut group = c.benchmark_group("add");
     group.bench_function("native", |b| b.iter(|| runtime.block_on(types::add(&native, (), black_box(40), 2)).unwrap()));
     group.bench_function("guest-via-bridge", |b| b.iter(|| host.call("relay", black_box(&request)).unwrap()));
+    group.bench_function("guest-via-async-bridge", |b| {
+        b.iter(|| runtime.block_on(async_host.call("relay", black_box(&request))).unwrap());
+    });
     group.finish();
 }
 
@@ -138,13 +152,63 @@ fn served_pool(c: &mut Criterion) {
     service.stop();
 }
 
+/// Instances of the async pool in the `wait-5ms-async-pool` group.
+const ASYNC_POOL: usize = 64;
+
+fn served_async_pool(c: &mut Criterion) {
+    let (runtime, _peer, to_peer, bridge) = types_peer_and_bridge();
+    let engine = WasmtimeEngineProviderBuilder::new().module_bytes(relay::RELAY_GUEST).build_async().unwrap();
+    let pool = Pool::builder()
+        .min_instances(ASYNC_POOL)
+        .max_instances(ASYNC_POOL)
+        .host_callback_async(bridge.host_callback_async());
+    let pool = runtime.block_on(pool.build_async(Box::new(engine))).unwrap();
+    let service = ServiceBuilder::new(Arc::new(pool))
+        .opaque("legacy:guest/api@0.1.0", ["relay"])
+        .runtime(runtime.handle().clone())
+        .serve(&"tcp://127.0.0.1:0".parse::<Address>().unwrap())
+        .unwrap();
+    let Address::Tcp(address) = service.address().clone() else { panic!("not a TCP address") };
+    let to_service = wrpc_transport::tcp::Client::from(address);
+    let request = Bytes::from([b"t\0test:bridge/types@0.1.0\0wait\0".as_slice(), &[5]].concat());
+    assert_eq!(runtime.block_on(api::relay(&to_service, (), &request)).unwrap(), Ok(Bytes::from_static(&[5])));
+
+    let mut group = c.benchmark_group("wait-5ms-async-pool");
+    group.throughput(Throughput::Elements(1)).sample_size(10).measurement_time(Duration::from_secs(10));
+    for clients in [64, 256] {
+        group.bench_function(format!("native-peer/{clients}"), |b| {
+            b.iter_custom(|calls| {
+                runtime.block_on(concurrently_with(clients, calls, || async {
+                    types::wait(&to_peer, (), 5).await.unwrap()
+                }))
+            });
+        });
+        group.bench_function(format!("served-async-pool-via-bridge/{clients}"), |b| {
+            b.iter_custom(|calls| {
+                runtime.block_on(concurrently_with(clients, calls, || async {
+                    api::relay(&to_service, (), &request).await.unwrap().unwrap()
+                }))
+            });
+        });
+    }
+    group.finish();
+    let threads = std::fs::read_dir("/proc/self/task").map_or(0, Iterator::count);
+    eprintln!("wait-5ms-async-pool: {threads} threads in the process (clients, service, bridge and peer included)");
+    service.stop();
+}
+
 /// Makes `calls` calls, [`CLIENTS`] in flight at a time, and returns how long they took.
 async fn concurrently<F: Future>(calls: u64, call: impl Fn() -> F) -> Duration {
+    concurrently_with(CLIENTS, calls, call).await
+}
+
+/// Makes `calls` calls, `clients` in flight at a time, and returns how long they took.
+async fn concurrently_with<F: Future>(clients: usize, calls: u64, call: impl Fn() -> F) -> Duration {
     let started = Instant::now();
-    let mut calls = futures::stream::iter(0..calls).map(|_| call()).buffer_unordered(CLIENTS);
+    let mut calls = futures::stream::iter(0..calls).map(|_| call()).buffer_unordered(clients);
     while calls.next().await.is_some() {}
     started.elapsed()
 }
 
-criterion_group!(benches, call, served, served_pool);
+criterion_group!(benches, call, served, served_pool, served_async_pool);
 criterion_main!(benches);
