@@ -163,6 +163,22 @@ fn start_functions_and_replace_module_run_on_the_async_path() {
     });
 }
 
+#[test]
+fn shared_modules_memory_and_the_call_deadline() {
+    current_thread().block_on(async {
+        let fuel = FuelLimits { wapc_init: 1_000_000, wapc_func: 20_000_000 };
+        let provider = WasmiEngineProviderBuilder::new().module_bytes(GUEST_OURS).enable_fuel_limits(fuel);
+        let provider = provider.build_async_pre().unwrap().rehydrate().unwrap();
+        // The time the budget stands for, at a unit of fuel per nanosecond.
+        assert_eq!(wapc::WebAssemblyEngineProviderAsync::call_deadline(&provider), Some(Duration::from_millis(20)));
+        let host = WapcHostAsync::new(Box::new(provider.clone()), None).await.unwrap();
+        assert!(host.memory_bytes().await.is_some_and(|bytes| bytes > 0));
+        let shared = WapcHostAsync::new(host.share_module().await.unwrap(), None).await.unwrap();
+        assert_eq!(shared.call("echo", b"shared").await.unwrap(), b"shared");
+        assert_eq!(host.call("echo", b"first").await.unwrap(), b"first");
+    });
+}
+
 /// A guest whose `__guest_call` counts down from the payload's first four bytes (little-endian) and echoes
 /// them: its fuel grows by the same amount with each count.
 fn counting_guest() -> Vec<u8> {
