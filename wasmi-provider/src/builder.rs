@@ -8,9 +8,13 @@ use wasmi::{Config, Engine, Module};
 
 use crate::fuel::FuelLimits;
 use crate::provider::{Settings, WasmiEngineProvider, WasmiEngineProviderPre};
+#[cfg(feature = "async")]
+use crate::provider_async::{WasmiEngineProviderAsync, WasmiEngineProviderAsyncPre};
+use crate::store::Waits;
 use crate::traps::invalid_module;
 
-/// Configures and builds a [`WasmiEngineProvider`].
+/// Configures and builds a [`WasmiEngineProvider`] (or, with the `async` feature, an async provider for
+/// `WapcHostAsync`s, with `build_async`).
 ///
 /// Give exactly one module source: [`module_bytes`](Self::module_bytes) or an already compiled
 /// [`module`](Self::module).
@@ -62,8 +66,9 @@ impl<'a> WasmiEngineProviderBuilder<'a> {
     }
 
     /// The engine to compile [`module_bytes`](Self::module_bytes) with, shared with other providers. Without
-    /// it the builder makes one, metering fuel when [`enable_fuel_limits`](Self::enable_fuel_limits) is given.
-    /// A shared engine must have [`Config::consume_fuel`] on for fuel limits.
+    /// it the builder makes one, metering fuel when [`enable_fuel_limits`](Self::enable_fuel_limits) is given,
+    /// and always for async providers. A shared engine must have [`Config::consume_fuel`] on for fuel limits,
+    /// and for async providers' guests to yield to their executor.
     pub fn engine(mut self, engine: Engine) -> Self {
         self.engine = Some(engine);
         self
@@ -115,8 +120,46 @@ impl<'a> WasmiEngineProviderBuilder<'a> {
     /// [`Error::InvalidModule`] for bytes that are not a valid module or imports that cannot be satisfied,
     /// [`Error::Provider`] for a configuration that contradicts itself.
     pub fn build_pre(&self) -> Result<WasmiEngineProviderPre> {
+        self.link(Waits::Blocking)
+    }
+
+    /// Builds the provider.
+    ///
+    /// # Errors
+    /// Those of [`build_pre`](Self::build_pre) and [`rehydrate`](WasmiEngineProviderPre::rehydrate).
+    pub fn build(&self) -> Result<WasmiEngineProvider> {
+        self.build_pre()?.rehydrate()
+    }
+
+    /// Validates, compiles and links the module for [`WapcHostAsync`](wapc::WapcHostAsync)s, whose guests are
+    /// suspended while they await their host calls: see [`WasmiEngineProviderAsync`].
+    ///
+    /// An engine the builder makes meters fuel even without [fuel limits](Self::enable_fuel_limits), so that
+    /// guests yield to the executor after every [`FUEL_PER_SLICE`](crate::FUEL_PER_SLICE) (metering costs some
+    /// speed). With an [`engine`](Self::engine) that does not meter fuel, guest code runs until it ends or
+    /// waits, holding its executor's thread meanwhile.
+    ///
+    /// # Errors
+    /// Those of [`build_pre`](Self::build_pre).
+    #[cfg(feature = "async")]
+    pub fn build_async_pre(&self) -> Result<WasmiEngineProviderAsyncPre> {
+        Ok(WasmiEngineProviderAsyncPre::new(self.link(Waits::Suspending)?))
+    }
+
+    /// Builds an async provider, for a [`WapcHostAsync`](wapc::WapcHostAsync).
+    ///
+    /// # Errors
+    /// Those of [`build_async_pre`](Self::build_async_pre) and
+    /// [`rehydrate`](WasmiEngineProviderAsyncPre::rehydrate).
+    #[cfg(feature = "async")]
+    pub fn build_async(&self) -> Result<WasmiEngineProviderAsync> {
+        self.build_async_pre()?.rehydrate()
+    }
+
+    /// Compiles and links the module for stores whose guests wait as `waits` says.
+    fn link(&self, waits: Waits) -> Result<WasmiEngineProviderPre> {
         let module = match (self.module_bytes, &self.module) {
-            (Some(bytes), None) => Module::new(&self.compile_engine(), bytes).map_err(|e| invalid_module(&e))?,
+            (Some(bytes), None) => Module::new(&self.compile_engine(waits), bytes).map_err(|e| invalid_module(&e))?,
             (None, Some(module)) => match &self.engine {
                 Some(engine) if !Engine::same(engine, module.engine()) => {
                     return Err(Error::provider("the module was compiled with another engine than the one given"));
@@ -135,22 +178,15 @@ impl<'a> WasmiEngineProviderBuilder<'a> {
             fuel: self.fuel_limits,
             wasi: self.wasi.clone(),
         };
-        WasmiEngineProviderPre::new(module, Arc::new(settings))
+        WasmiEngineProviderPre::new(module, Arc::new(settings), waits)
     }
 
-    /// Builds the provider.
-    ///
-    /// # Errors
-    /// Those of [`build_pre`](Self::build_pre) and [`rehydrate`](WasmiEngineProviderPre::rehydrate).
-    pub fn build(&self) -> Result<WasmiEngineProvider> {
-        self.build_pre()?.rehydrate()
-    }
-
-    /// The engine to compile with: the given one, or a new one that meters fuel if limits are asked for.
-    fn compile_engine(&self) -> Engine {
+    /// The engine to compile with: the given one, or a new one that meters fuel if limits are asked for or its
+    /// guests are suspended (and so yield between slices of fuel).
+    fn compile_engine(&self, waits: Waits) -> Engine {
         self.engine.clone().unwrap_or_else(|| {
             let mut config = Config::default();
-            config.consume_fuel(self.fuel_limits.is_some());
+            config.consume_fuel(self.fuel_limits.is_some() || waits != Waits::Blocking);
             Engine::new(&config)
         })
     }

@@ -8,14 +8,15 @@ use wapc::wapc_functions::{
 };
 use wasmi::{Caller, Extern, ExternType, Linker, Memory, Module};
 
-use crate::store::WapcStore;
+use crate::store::{Waits, WapcStore};
 use crate::traps::HostFailure;
 
 /// The number of parameters of the original `__host_call`, which had no binding.
 const LEGACY_HOST_CALL_PARAMS: usize = 6;
 
-/// Defines the `wapc` imports and `env.abort` in `linker`, with the `__host_call` form `module` imports.
-pub(crate) fn add_to_linker(linker: &mut Linker<WapcStore>, module: &Module) -> Result<(), wasmi::Error> {
+/// Defines the `wapc` imports and `env.abort` in `linker`, with the `__host_call` form `module` imports, for
+/// stores whose guests wait as `waits` says.
+pub(crate) fn add_to_linker(linker: &mut Linker<WapcStore>, module: &Module, waits: Waits) -> Result<(), wasmi::Error> {
     linker.func_wrap(
         HOST_NAMESPACE,
         GUEST_REQUEST_FN,
@@ -29,42 +30,10 @@ pub(crate) fn add_to_linker(linker: &mut Linker<WapcStore>, module: &Module) -> 
     linker.func_wrap(HOST_NAMESPACE, GUEST_ERROR_FN, |mut caller: Caller<'_, WapcStore>, ptr: i32, len: i32| {
         Ok(abi::guest_error(memory(&mut caller)?, Region::new(ptr, len)).map_err(HostFailure::from)?)
     })?;
-    if host_call_params(module) == Some(LEGACY_HOST_CALL_PARAMS) {
-        linker.func_wrap(
-            HOST_NAMESPACE,
-            HOST_CALL,
-            |mut caller: Caller<'_, WapcStore>,
-             ns_ptr: i32,
-             ns_len: i32,
-             op_ptr: i32,
-             op_len: i32,
-             ptr: i32,
-             len: i32| {
-                let (namespace, operation, payload) =
-                    (Region::new(ns_ptr, ns_len), Region::new(op_ptr, op_len), Region::new(ptr, len));
-                let memory = memory(&mut caller)?;
-                Ok(abi::host_call(memory, Region::EMPTY, namespace, operation, payload).map_err(HostFailure::from)?)
-            },
-        )?;
-    } else {
-        linker.func_wrap(
-            HOST_NAMESPACE,
-            HOST_CALL,
-            |mut caller: Caller<'_, WapcStore>,
-             bd_ptr: i32,
-             bd_len: i32,
-             ns_ptr: i32,
-             ns_len: i32,
-             op_ptr: i32,
-             op_len: i32,
-             ptr: i32,
-             len: i32| {
-                let (binding, namespace) = (Region::new(bd_ptr, bd_len), Region::new(ns_ptr, ns_len));
-                let (operation, payload) = (Region::new(op_ptr, op_len), Region::new(ptr, len));
-                let memory = memory(&mut caller)?;
-                Ok(abi::host_call(memory, binding, namespace, operation, payload).map_err(HostFailure::from)?)
-            },
-        )?;
+    match waits {
+        Waits::Blocking => link_host_call(linker, module, blocking_host_call)?,
+        #[cfg(feature = "async")]
+        Waits::Suspending => link_host_call(linker, module, suspending_host_call)?,
     }
     linker
         .func_wrap(HOST_NAMESPACE, HOST_RESPONSE_LEN_FN, || Ok(abi::host_response_len().map_err(HostFailure::from)?))?;
@@ -91,6 +60,66 @@ pub(crate) fn add_to_linker(linker: &mut Linker<WapcStore>, module: &Module) -> 
         },
     )?;
     Ok(())
+}
+
+/// Links `__host_call`, in the form `module` imports (with a binding, or the original one without), to
+/// `host_call`, which gets the binding, namespace, operation and payload.
+fn link_host_call<F>(linker: &mut Linker<WapcStore>, module: &Module, host_call: F) -> Result<(), wasmi::Error>
+where
+    F: Fn(&mut Caller<'_, WapcStore>, [Region; 4]) -> Result<i32, wasmi::Error> + Copy + Send + Sync + 'static,
+{
+    if host_call_params(module) == Some(LEGACY_HOST_CALL_PARAMS) {
+        linker.func_wrap(
+            HOST_NAMESPACE,
+            HOST_CALL,
+            move |mut caller: Caller<'_, WapcStore>,
+                  ns_ptr: i32,
+                  ns_len: i32,
+                  op_ptr: i32,
+                  op_len: i32,
+                  ptr: i32,
+                  len: i32| {
+                let (namespace, operation, payload) =
+                    (Region::new(ns_ptr, ns_len), Region::new(op_ptr, op_len), Region::new(ptr, len));
+                host_call(&mut caller, [Region::EMPTY, namespace, operation, payload])
+            },
+        )?;
+    } else {
+        linker.func_wrap(
+            HOST_NAMESPACE,
+            HOST_CALL,
+            move |mut caller: Caller<'_, WapcStore>,
+                  bd_ptr: i32,
+                  bd_len: i32,
+                  ns_ptr: i32,
+                  ns_len: i32,
+                  op_ptr: i32,
+                  op_len: i32,
+                  ptr: i32,
+                  len: i32| {
+                let (binding, namespace) = (Region::new(bd_ptr, bd_len), Region::new(ns_ptr, ns_len));
+                let (operation, payload) = (Region::new(op_ptr, op_len), Region::new(ptr, len));
+                host_call(&mut caller, [binding, namespace, operation, payload])
+            },
+        )?;
+    }
+    Ok(())
+}
+
+/// `__host_call` on [`abi::host_call`]: the guest's thread runs the host callback.
+fn blocking_host_call(caller: &mut Caller<'_, WapcStore>, regions: [Region; 4]) -> Result<i32, wasmi::Error> {
+    let [binding, namespace, operation, payload] = regions;
+    Ok(abi::host_call(memory(caller)?, binding, namespace, operation, payload).map_err(HostFailure::from)?)
+}
+
+/// `__host_call` on [`abi::host_call_async`]: the callback's answer is the import's result, at once if it is
+/// ready, or when the guest, suspended until then, is resumed (see [`suspend`](crate::suspend)).
+#[cfg(feature = "async")]
+fn suspending_host_call(caller: &mut Caller<'_, WapcStore>, regions: [Region; 4]) -> Result<i32, wasmi::Error> {
+    let [binding, namespace, operation, payload] = regions;
+    let answer =
+        abi::host_call_async(memory(caller)?, binding, namespace, operation, payload).map_err(HostFailure::from)?;
+    crate::suspend::host_call(caller.data_mut(), answer)
 }
 
 /// The guest's linear memory: the export looked up at instantiation, or (for a wasm `start` function that calls

@@ -35,6 +35,7 @@
 //!   [`wasi_read_only_dir`](WasmiEngineProviderBuilder::wasi_read_only_dir) add closed or captured stdio and
 //!   read-only directories.
 //! - **Start functions** `_start` (a WASI `proc_exit(0)` in it is success), `_initialize` and `wapc_init`.
+//! - **Async hosts** (feature `async`, on by default): see below.
 //!
 //! # Fuel, not time
 //!
@@ -58,9 +59,43 @@
 //!
 //! # Tokio
 //!
-//! wasi-common's synchronous WASI never touches a tokio runtime, so calls work from any thread, inside
-//! current-thread and multi-thread runtimes alike (they block the calling thread while the guest runs).
+//! wasi-common's synchronous WASI never touches a tokio runtime, so blocking providers' calls work from any
+//! thread, inside current-thread and multi-thread runtimes alike (they block the calling thread while the guest
+//! runs).
 
+#![cfg_attr(
+    feature = "async",
+    doc = r#"
+# Async hosts
+
+[`build_async`](WasmiEngineProviderBuilder::build_async) makes a [`WasmiEngineProviderAsync`] for a
+[`WapcHostAsync`](wapc::WapcHostAsync). It runs each start function and call as a wasmi resumable call, inside the
+future the host polls:
+
+- `__host_call` starts the host callback ([`wapc::abi::host_call_async`]); when its answer is not ready at
+  once, the import suspends the guest, and the provider awaits the answer and resumes the guest with it. A
+  guest waiting on its host holds no thread.
+- Guest code runs in slices of [`FUEL_PER_SLICE`] and yields to the executor between them, so a long call
+  shares its worker with other tasks. The builder's engine meters fuel for this even without
+  [`FuelLimits`]; an engine given without fuel metering runs guest code until it ends or waits. Fuel limits
+  keep their exact meaning across slices.
+"#
+)]
+#![cfg_attr(
+    all(feature = "async", feature = "wasi"),
+    doc = r#"
+- WASI never blocks the executor: a sleep suspends the guest on a tokio timer, charged as fuel as on a
+  blocking provider; other waits (stdin without data, polls of files or of several clocks) fail the call
+  with [`WasiWouldBlock`].
+"#
+)]
+#![cfg_attr(
+    feature = "async",
+    doc = r#"
+Async providers need a tokio runtime with time enabled for WASI sleeps, and their host for its
+[`instance_wait`](wapc::WapcHostAsyncBuilder::instance_wait) (which fuel limits set).
+"#
+)]
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic))]
 
 mod builder;
@@ -68,16 +103,26 @@ mod fuel;
 mod imports;
 mod limits;
 mod provider;
+#[cfg(feature = "async")]
+mod provider_async;
 mod store;
+#[cfg(feature = "async")]
+mod suspend;
 mod traps;
 #[cfg(feature = "wasi")]
 mod wasi;
 
 pub use builder::WasmiEngineProviderBuilder;
+#[cfg(feature = "async")]
+pub use fuel::FUEL_PER_SLICE;
 pub use fuel::{FuelLimits, WAITING_FUEL_PER_SECOND};
 pub use provider::{WasmiEngineProvider, WasmiEngineProviderPre};
+#[cfg(feature = "async")]
+pub use provider_async::{WasmiEngineProviderAsync, WasmiEngineProviderAsyncPre};
 /// Memory and table limits, shared by every engine provider.
 pub use wapc::{DEFAULT_MAX_MEMORY_BYTES, DEFAULT_MAX_TABLE_ELEMENTS, ResourceLimits};
+#[cfg(all(feature = "wasi", feature = "async"))]
+pub use wasi::waiting::WasiWouldBlock;
 /// The wasmi this provider is built on, for configuring engines and modules with the same version.
 pub use wasmi;
 

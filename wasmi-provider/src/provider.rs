@@ -6,11 +6,11 @@ use std::time::Duration;
 use wapc::errors::{Error, Result, Trap, TrapKind};
 use wapc::wapc_functions::{GUEST_CALL, MEMORY, REQUIRED_STARTS, TINYGO_START};
 use wapc::{ModuleState, ResourceLimits, WasiConfig, WebAssemblyEngineProvider};
-use wasmi::{Engine, Linker, Module, Store, TypedFunc};
+use wasmi::{Engine, Instance, Linker, Module, Store, TypedFunc};
 
 use crate::fuel::{Budget, FuelLimits, Phase};
 use crate::imports;
-use crate::store::WapcStore;
+use crate::store::{Waits, WapcStore};
 use crate::traps::{execution_error, instantiation_error, invalid_module};
 #[cfg(feature = "wasi")]
 use crate::wasi;
@@ -23,6 +23,7 @@ pub struct WasmiEngineProviderPre {
     module: Module,
     linker: Arc<Linker<WapcStore>>,
     settings: Arc<Settings>,
+    waits: Waits,
 }
 
 /// What every instance of a provider is made with.
@@ -36,12 +37,13 @@ pub(crate) struct Settings {
 }
 
 impl WasmiEngineProviderPre {
-    pub(crate) fn new(module: Module, settings: Arc<Settings>) -> Result<Self> {
+    /// Links `module` for stores whose guests wait as `waits` says.
+    pub(crate) fn new(module: Module, settings: Arc<Settings>, waits: Waits) -> Result<Self> {
         let mut linker = Linker::new(module.engine());
         #[cfg(feature = "wasi")]
         wasi::add_to_linker(&mut linker)?;
-        imports::add_to_linker(&mut linker, &module).map_err(|e| invalid_module(&e))?;
-        Ok(WasmiEngineProviderPre { module, linker: Arc::new(linker), settings })
+        imports::add_to_linker(&mut linker, &module, waits).map_err(|e| invalid_module(&e))?;
+        Ok(WasmiEngineProviderPre { module, linker: Arc::new(linker), settings, waits })
     }
 
     /// A provider for one host.
@@ -49,8 +51,15 @@ impl WasmiEngineProviderPre {
     /// # Errors
     /// [`Error::Provider`] when fuel limits are configured on an engine that does not meter fuel.
     pub fn rehydrate(&self) -> Result<WasmiEngineProvider> {
-        let budget = Budget::new(self.module.engine(), self.settings.fuel)?;
-        Ok(WasmiEngineProvider { pre: self.clone(), budget, instance: None })
+        Ok(WasmiEngineProvider { pre: self.clone(), budget: self.budget()?, instance: None })
+    }
+
+    /// The fuel budget of this module's instances.
+    ///
+    /// # Errors
+    /// [`Error::Provider`] when fuel limits are configured on an engine that does not meter fuel.
+    pub(crate) fn budget(&self) -> Result<Budget> {
+        Budget::new(self.module.engine(), self.settings.fuel)
     }
 
     /// The engine the module is compiled for.
@@ -65,9 +74,34 @@ impl WasmiEngineProviderPre {
         &self.module
     }
 
-    /// The same settings, linked to another module.
-    fn with_module(&self, module: Module) -> Result<Self> {
-        Self::new(module, Arc::clone(&self.settings))
+    /// Compiles `bytes` and links them with the same settings, for a `replace`.
+    pub(crate) fn replacement(&self, bytes: &[u8]) -> Result<Self> {
+        let module = Module::new(self.module.engine(), bytes).map_err(|e| invalid_module(&e))?;
+        Self::new(module, Arc::clone(&self.settings), self.waits)
+    }
+
+    /// A store for one instance, with its limiter, armed with `budget`'s start-up fuel.
+    pub(crate) fn new_store(&self, budget: Budget) -> Result<Store<WapcStore>> {
+        let data = WapcStore::new(
+            self.settings.limits,
+            #[cfg(feature = "wasi")]
+            &self.settings.wasi,
+            self.waits,
+        )?;
+        let mut store = Store::new(self.module.engine(), data);
+        store.limiter(|data| &mut data.limiter);
+        budget.arm(&mut store, Phase::Init);
+        Ok(store)
+    }
+
+    /// Instantiates the module in `store` and runs its wasm `start` function, if it has one, within `budget`.
+    pub(crate) fn instantiate(&self, store: &mut Store<WapcStore>, budget: Budget) -> Result<Instance> {
+        let instance = self
+            .linker
+            .instantiate_and_start(&mut *store, &self.module)
+            .map_err(|e| instantiation_error(e, budget.limit(Phase::Init), &mut store.data_mut().limiter))?;
+        store.data_mut().limiter.instantiated();
+        Ok(instance)
     }
 }
 
@@ -95,39 +129,14 @@ struct GuestInstance {
 impl GuestInstance {
     /// Instantiates `pre` and runs its start functions within `budget`.
     fn new(pre: &WasmiEngineProviderPre, budget: Budget) -> Result<Self> {
-        let data = WapcStore::new(
-            pre.settings.limits,
-            #[cfg(feature = "wasi")]
-            &pre.settings.wasi,
-        )?;
-        let mut store = Store::new(pre.module.engine(), data);
-        store.limiter(|data| &mut data.limiter);
-        budget.arm(&mut store, Phase::Init);
-        let instance = pre
-            .linker
-            .instantiate_and_start(&mut store, &pre.module)
-            .map_err(|e| instantiation_error(e, budget.limit(Phase::Init), &mut store.data_mut().limiter))?;
-        store.data_mut().limiter.instantiated();
-
-        let guest_call = instance
-            .get_func(&store, GUEST_CALL)
-            .ok_or_else(|| Error::MissingExport(GUEST_CALL.to_owned()))?
-            .typed::<(i32, i32), i32>(&store)
-            .map_err(|e| Error::InvalidModule(format!("`{GUEST_CALL}` must be (i32, i32) -> i32: {e}")))?;
-        let memory = instance.get_memory(&store, MEMORY).ok_or_else(|| Error::MissingExport(MEMORY.to_owned()))?;
-        store.data_mut().memory = Some(memory);
-
-        for function in REQUIRED_STARTS {
-            let Some(start) = instance.get_func(&store, function) else { continue };
-            let start = start
-                .typed::<(), ()>(&store)
-                .map_err(|e| Error::InvalidModule(format!("`{function}` must take and return nothing: {e}")))?;
-            if let Err(error) = start.call(&mut store, ()) {
-                match execution_error(error, budget.limit(Phase::Init), &mut store.data_mut().limiter) {
-                    Error::Trap(Trap { kind: TrapKind::Exit(0), .. }) if function == TINYGO_START => {}
-                    error => return Err(Error::InitFailed { function, source: Box::new(error) }),
-                }
-            }
+        let mut store = pre.new_store(budget)?;
+        let instance = pre.instantiate(&mut store, budget)?;
+        let Exports { guest_call, starts } = Exports::of(instance, &mut store)?;
+        for (function, start) in starts {
+            let result = start
+                .call(&mut store, ())
+                .map_err(|e| execution_error(e, budget.limit(Phase::Init), &mut store.data_mut().limiter));
+            start_outcome(function, result)?;
         }
         Ok(GuestInstance { store, guest_call })
     }
@@ -138,6 +147,44 @@ impl GuestInstance {
         self.guest_call
             .call(&mut self.store, (op_length, msg_length))
             .map_err(|e| execution_error(e, budget.limit(Phase::Call), &mut self.store.data_mut().limiter))
+    }
+}
+
+/// What the host calls of an instance: `__guest_call`, and the start functions it exports, in order.
+pub(crate) struct Exports {
+    pub(crate) guest_call: TypedFunc<(i32, i32), i32>,
+    pub(crate) starts: Vec<(&'static str, TypedFunc<(), ()>)>,
+}
+
+impl Exports {
+    /// The exports of a new `instance`, with its memory noted in the store.
+    pub(crate) fn of(instance: Instance, store: &mut Store<WapcStore>) -> Result<Self> {
+        let guest_call = instance
+            .get_func(&*store, GUEST_CALL)
+            .ok_or_else(|| Error::MissingExport(GUEST_CALL.to_owned()))?
+            .typed::<(i32, i32), i32>(&*store)
+            .map_err(|e| Error::InvalidModule(format!("`{GUEST_CALL}` must be (i32, i32) -> i32: {e}")))?;
+        let memory = instance.get_memory(&*store, MEMORY).ok_or_else(|| Error::MissingExport(MEMORY.to_owned()))?;
+        store.data_mut().memory = Some(memory);
+        let mut starts = Vec::new();
+        for function in REQUIRED_STARTS {
+            let Some(start) = instance.get_func(&*store, function) else { continue };
+            let start = start
+                .typed::<(), ()>(&*store)
+                .map_err(|e| Error::InvalidModule(format!("`{function}` must take and return nothing: {e}")))?;
+            starts.push((function, start));
+        }
+        Ok(Exports { guest_call, starts })
+    }
+}
+
+/// What the run of start function `function` means for the instance: a WASI `proc_exit(0)` in `_start` is
+/// success, any other failure fails the instance.
+pub(crate) fn start_outcome(function: &'static str, result: Result<()>) -> Result<()> {
+    match result {
+        Ok(()) => Ok(()),
+        Err(Error::Trap(Trap { kind: TrapKind::Exit(0), .. })) if function == TINYGO_START => Ok(()),
+        Err(error) => Err(Error::InitFailed { function, source: Box::new(error) }),
     }
 }
 
@@ -157,8 +204,7 @@ impl WebAssemblyEngineProvider for WasmiEngineProvider {
     }
 
     fn replace(&mut self, bytes: &[u8]) -> Result<()> {
-        let module = Module::new(self.pre.module.engine(), bytes).map_err(|e| invalid_module(&e))?;
-        let pre = self.pre.with_module(module)?;
+        let pre = self.pre.replacement(bytes)?;
         let instance = GuestInstance::new(&pre, self.budget)?;
         self.pre = pre;
         self.instance = Some(instance);

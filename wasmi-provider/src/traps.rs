@@ -47,6 +47,10 @@ pub(crate) fn execution_error(error: wasmi::Error, limit: ExecutionLimit, limite
         Some(code) => return Error::Trap(Trap { kind: trap_kind(code), message: code.trap_message().to_owned() }),
         None => {}
     }
+    #[cfg(feature = "async")]
+    if error.downcast_ref::<crate::suspend::Suspend>().is_some() {
+        return crate::suspend::not_resumable();
+    }
     let message = error.to_string();
     error.downcast::<HostFailure>().map_or_else(|| Error::provider(message), |HostFailure(typed)| typed)
 }

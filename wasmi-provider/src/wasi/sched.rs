@@ -7,10 +7,12 @@ use std::time::Duration;
 use wasmi_wasi::Error;
 use wasmi_wasi::wasi_common::sched::{Poll, WasiSched};
 
-use super::waiting::{WaitLimit, out_of_fuel};
+use super::waiting::WaitLimit;
 
-/// Sleeps and polls, each ending with [`out_of_fuel`] where it would outlast the [`WaitLimit`]: a sleep that
-/// cannot finish in time fails at once, a poll of files gives up when the limit is reached.
+/// Sleeps and polls, each ending with [`WaitLimit::reached`]'s error where it would outlast the [`WaitLimit`]: a
+/// sleep that cannot finish in time fails at once, a poll of files gives up when the limit is reached. In a
+/// suspending store, [`sleep`](WasiSched::sleep) (what `poll_oneoff` on one relative clock does) returns at
+/// once and leaves the waiting to the provider, and the other waits are refused.
 pub(crate) struct BoundedSched(pub(crate) WaitLimit);
 
 #[wiggle::async_trait]
@@ -18,7 +20,7 @@ impl WasiSched for BoundedSched {
     async fn poll_oneoff<'a>(&self, poll: &mut Poll<'a>) -> Result<(), Error> {
         if poll.rw_subscriptions().next().is_some() {
             #[cfg(unix)]
-            return poll_files(poll, self.0.remaining());
+            return poll_files(poll, &self.0);
             // Elsewhere, wasi-common's own poll of files, which waits as long as the guest asks.
             #[cfg(not(unix))]
             return wasmi_wasi::wasi_common::sync::sched::poll_oneoff(poll).await;
@@ -26,7 +28,7 @@ impl WasiSched for BoundedSched {
         // Clocks only: sleep until the first one is due, if the limit lets it come.
         let due = poll.earliest_clock_deadline().map(|clock| clock.duration_until().unwrap_or_default());
         match due {
-            Some(due) => self.sleep(due).await,
+            Some(due) => self.block(due),
             None => Ok(()),
         }
     }
@@ -37,8 +39,18 @@ impl WasiSched for BoundedSched {
     }
 
     async fn sleep(&self, duration: Duration) -> Result<(), Error> {
+        if !duration.is_zero() && self.0.defer_sleep(duration) {
+            return Ok(());
+        }
+        self.block(duration)
+    }
+}
+
+impl BoundedSched {
+    /// Sleeps for `duration` on this thread, if the limit lets it end.
+    fn block(&self, duration: Duration) -> Result<(), Error> {
         if self.0.remaining().is_some_and(|limit| duration > limit) {
-            return Err(out_of_fuel());
+            return Err(self.0.reached());
         }
         thread::sleep(duration);
         Ok(())
@@ -46,14 +58,14 @@ impl WasiSched for BoundedSched {
 }
 
 /// wasi-common's poll of files (and clocks) on Unix, with the limit as one more timeout: reaching it first is
-/// [`out_of_fuel`].
+/// [`WaitLimit::reached`].
 #[cfg(unix)]
-fn poll_files(poll: &mut Poll<'_>, limit: Option<Duration>) -> Result<(), Error> {
+fn poll_files(poll: &mut Poll<'_>, wait_limit: &WaitLimit) -> Result<(), Error> {
     use rustix::event::{PollFd, PollFlags, Timespec};
     use wasmi_wasi::wasi_common::ErrorExt;
     use wasmi_wasi::wasi_common::sched::subscription::{RwEventFlags, Subscription};
 
-    let started = std::time::Instant::now();
+    let (started, limit) = (std::time::Instant::now(), wait_limit.remaining());
     let mut fds = Vec::new();
     for subscription in poll.rw_subscriptions() {
         let (file, flags) = match subscription {
@@ -81,7 +93,7 @@ fn poll_files(poll: &mut Poll<'_>, limit: Option<Duration>) -> Result<(), Error>
     if ready == 0 {
         // Timed out: a clock that is due makes the poll's result; otherwise the limit ran out first.
         let clock_due = poll.earliest_clock_deadline().is_some_and(|clock| clock.result().is_some());
-        return if clock_due { Ok(()) } else { Err(out_of_fuel()) };
+        return if clock_due { Ok(()) } else { Err(wait_limit.reached()) };
     }
     for (subscription, fd) in poll.rw_subscriptions().zip(fds) {
         let (subscription, bytes) = match subscription {

@@ -17,7 +17,7 @@ use wasmi_wasi::wasi_common::ErrorExt;
 use wasmi_wasi::wasi_common::file::FileType;
 use wasmi_wasi::{Error, WasiFile};
 
-use super::waiting::{WaitLimit, out_of_fuel};
+use super::waiting::WaitLimit;
 
 /// The most the forwarding thread reads from the host's stdin at once.
 const CHUNK: usize = 16 * 1024;
@@ -91,7 +91,7 @@ impl Forwarder {
             let timeout = limit.remaining().map(Timespec::try_from).transpose().map_err(|_| Error::overflow())?;
             let mut fds = [PollFd::new(&self.reader, PollFlags::IN)];
             match rustix::event::poll(&mut fds, timeout.as_ref()) {
-                Ok(0) => return Err(out_of_fuel()),
+                Ok(0) => return Err(limit.reached()),
                 Ok(_) => return Ok(()),
                 Err(rustix::io::Errno::INTR) => {}
                 Err(error) => return Err(io::Error::from(error).into()),

@@ -2,6 +2,12 @@
 //! both previews) are linked through [`link_charged!`], which lets them wait only as long as the store's
 //! remaining fuel pays for at [`WAITING_FUEL_PER_SECOND`](crate::WAITING_FUEL_PER_SECOND), and charges the
 //! time they waited. The [scheduler](super::sched) and [stdin](super::stdin) read the resulting [`WaitLimit`].
+//!
+//! The guest of an async provider never blocks its thread. A sleep (`poll_oneoff` on one relative clock, as
+//! WASI libc's `sleep` does) returns at once, keeps how long it should have lasted, and suspends the guest
+//! for that long ([`Suspended::Sleep`](crate::suspend::Suspended::Sleep)), charged as a blocking wait would be.
+//! Any other wait (a read of stdin that has no data, a poll of files that are not ready, a poll of several
+//! clocks) ends the call with [`WasiWouldBlock`].
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -10,26 +16,77 @@ use wasmi::{Caller, TrapCode};
 use wasmi_wasi::wasi_common::I32Exit;
 use wiggle::anyhow;
 
-use crate::fuel::{waiting_fuel, waiting_time};
-use crate::store::WapcStore;
+use crate::fuel::{charge, fuel_left, waiting_fuel, waiting_time};
+use crate::store::{Waits, WapcStore};
 
 /// Until when the WASI function running in a store may wait (unbounded when the store has no fuel limit).
 /// Clones share it: the store keeps one, its WASI context's scheduler and stdin the others.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct WaitLimit(Arc<Mutex<Option<Instant>>>);
+#[derive(Debug, Clone)]
+pub(crate) struct WaitLimit(Arc<Mutex<Limit>>);
+
+#[derive(Debug)]
+struct Limit {
+    waits: Waits,
+    /// Until when a blocking store's function may block; `None` for as long as it takes.
+    until: Option<Instant>,
+    /// How long a suspending store's function asked to sleep.
+    #[cfg(feature = "async")]
+    sleep: Option<Duration>,
+}
 
 impl WaitLimit {
-    /// How long waiting may still last, or `None` for as long as it takes.
-    pub(crate) fn remaining(&self) -> Option<Duration> {
-        self.until().map(|until| until.saturating_duration_since(Instant::now()))
+    /// The limit of a store whose guest waits as `waits` says.
+    pub(crate) fn new(waits: Waits) -> Self {
+        WaitLimit(Arc::new(Mutex::new(Limit {
+            waits,
+            until: None,
+            #[cfg(feature = "async")]
+            sleep: None,
+        })))
     }
 
-    fn until(&self) -> Option<Instant> {
-        *self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    /// How long waiting may still last, or `None` for as long as it takes. Zero in a suspending store, whose
+    /// functions never block.
+    pub(crate) fn remaining(&self) -> Option<Duration> {
+        let limit = self.lock();
+        match limit.waits {
+            Waits::Blocking => limit.until.map(|until| until.saturating_duration_since(Instant::now())),
+            #[cfg(feature = "async")]
+            Waits::Suspending => Some(Duration::ZERO),
+        }
+    }
+
+    /// The error that ends a wait at the limit: [`OutOfFuel`], or [`WasiWouldBlock`] in a suspending store.
+    pub(crate) fn reached(&self) -> wasmi_wasi::Error {
+        let error = match self.lock().waits {
+            Waits::Blocking => anyhow::Error::new(OutOfFuel),
+            #[cfg(feature = "async")]
+            Waits::Suspending => anyhow::Error::new(WasiWouldBlock(())),
+        };
+        wasmi_wasi::Error::trap(error)
+    }
+
+    /// In a suspending store, keeps `duration` as the sleep to suspend the guest for once the WASI function
+    /// returns, and returns `true`; in a blocking store, returns `false` (the caller sleeps).
+    pub(crate) fn defer_sleep(&self, duration: Duration) -> bool {
+        #[cfg(feature = "async")]
+        {
+            let mut limit = self.lock();
+            if limit.waits == Waits::Suspending {
+                limit.sleep = Some(limit.sleep.unwrap_or_default().saturating_add(duration));
+                return true;
+            }
+        }
+        let _ = duration;
+        false
     }
 
     fn set(&self, until: Option<Instant>) {
-        *self.0.lock().unwrap_or_else(PoisonError::into_inner) = until;
+        self.lock().until = until;
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Limit> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
@@ -39,53 +96,84 @@ impl WaitLimit {
 #[error("the call's fuel does not pay for waiting any longer")]
 pub(crate) struct OutOfFuel;
 
-/// The WASI error that ends a wait at its [`WaitLimit`].
-pub(crate) fn out_of_fuel() -> wasmi_wasi::Error {
-    wasmi_wasi::Error::trap(anyhow::Error::new(OutOfFuel))
-}
+/// Why an async provider's call failed: its guest called a WASI function that would have blocked the thread
+/// (a read of stdin that has no data yet, a `poll_oneoff` on files that are not ready or on several clocks).
+/// The guests of [`WasmiEngineProviderAsync`](crate::WasmiEngineProviderAsync)s never block their executor's
+/// thread: they sleep suspended, and are refused other waits.
+///
+/// It is the source of the call's [`Error::Provider`](wapc::errors::Error::Provider):
+///
+/// ```
+/// use wapc::errors::Error;
+/// use wasmi_provider::WasiWouldBlock;
+///
+/// fn would_block(error: &Error) -> bool {
+///     matches!(error, Error::Provider(source) if source.is::<WasiWouldBlock>())
+/// }
+/// ```
+#[cfg(feature = "async")]
+#[derive(Debug, thiserror::Error)]
+#[error("a WASI call would block the async host's thread: only sleeps can wait in an async provider")]
+pub struct WasiWouldBlock(());
 
 /// A WASI function that may wait, running.
 pub(crate) struct Wait {
-    /// The store's fuel when it started, if the engine meters fuel.
-    fuel: Option<u64>,
     started: Instant,
 }
 
 impl Wait {
     /// Lets the function about to run wait as long as the store's fuel pays for.
     pub(crate) fn start(caller: &Caller<'_, WapcStore>) -> Self {
-        let (fuel, started) = (caller.get_fuel().ok(), Instant::now());
-        caller.data().wait_limit.set(fuel.and_then(|fuel| started.checked_add(waiting_time(fuel))));
-        Wait { fuel, started }
+        let started = Instant::now();
+        let until = fuel_left(caller).and_then(|fuel| started.checked_add(waiting_time(fuel)));
+        caller.data().wait_limit.set(until);
+        Wait { started }
     }
 
-    /// Charges the time the function took and turns its `result` into the host function's.
+    /// Charges the time the function took and turns its `result` into the host function's; in a suspending
+    /// store, suspends the guest for the sleep the function asked for.
     pub(crate) fn end(
         self,
         caller: &mut Caller<'_, WapcStore>,
         result: Result<i32, anyhow::Error>,
     ) -> Result<i32, wasmi::Error> {
         caller.data().wait_limit.set(None);
-        let out_of_fuel = result.as_ref().is_err_and(|error| error.is::<OutOfFuel>());
-        if let Some(fuel) = self.fuel {
-            let left = if out_of_fuel { 0 } else { fuel.saturating_sub(waiting_fuel(self.started.elapsed())) };
-            // Cannot fail: the engine meters fuel, or `fuel` would be `None`.
-            let _ = caller.set_fuel(left);
+        #[cfg(feature = "async")]
+        let sleep = caller.data().wait_limit.lock().sleep.take();
+        if result.as_ref().is_err_and(|error| error.is::<OutOfFuel>()) {
+            charge(&mut *caller, u64::MAX);
+            return Err(TrapCode::OutOfFuel.into());
         }
-        match result {
-            Ok(value) => Ok(value),
-            Err(_) if out_of_fuel => Err(TrapCode::OutOfFuel.into()),
-            Err(error) => Err(wasi_error(error)),
+        // A wait that overran its limit a little leaves the store with no fuel, for the guest's next step to fail.
+        charge(&mut *caller, waiting_fuel(self.started.elapsed()));
+        let value = result.map_err(wasi_error)?;
+        #[cfg(feature = "async")]
+        if let Some(duration) = sleep {
+            // The sleep is charged before it starts: one longer than what is left fails at once, as on a
+            // blocking store.
+            if !charge(&mut *caller, waiting_fuel(duration)) {
+                return Err(TrapCode::OutOfFuel.into());
+            }
+            let sleep = crate::suspend::Suspended::Sleep { duration, result: value };
+            return Err(crate::suspend::suspend(caller.data_mut(), sleep));
         }
+        Ok(value)
     }
 }
 
-/// A wasi-common failure as a wasmi error: `proc_exit` keeps its status, the rest their message.
+/// A wasi-common failure as a wasmi error: `proc_exit` keeps its status, [`WasiWouldBlock`] its type, the rest
+/// their message.
 pub(crate) fn wasi_error(error: anyhow::Error) -> wasmi::Error {
-    match error.downcast::<I32Exit>() {
-        Ok(I32Exit(status)) => wasmi::Error::i32_exit(status),
-        Err(error) => wasmi::Error::new(error.to_string()),
-    }
+    let error = match error.downcast::<I32Exit>() {
+        Ok(I32Exit(status)) => return wasmi::Error::i32_exit(status),
+        Err(error) => error,
+    };
+    #[cfg(feature = "async")]
+    let error = match error.downcast::<WasiWouldBlock>() {
+        Ok(would_block) => return crate::traps::HostFailure(wapc::errors::Error::provider(would_block)).into(),
+        Err(error) => error,
+    };
+    wasmi::Error::new(error.to_string())
 }
 
 /// Links `functions` of WASI module `module` (each taking four `i32`s and returning one, as `poll_oneoff` and
