@@ -10,7 +10,7 @@
 //!   Target: `wapc-wasmtime-async / wasmtime-async-floor` at most `wapc-wasmtime / wasmtime-floor` + 0.5.
 //! - `wait_10ms_64_calls`: one iteration is 64 calls at once, each on an async host of its own whose host
 //!   callback awaits a 10 ms tokio timer, driven by a tokio runtime with 2 worker threads (a blocking host would
-//!   need 64 threads). Target: all 64 done within 30 ms.
+//!   need 64 threads), on wasmtime and on wasmi. Target: all 64 done within 30 ms.
 #![allow(missing_docs, reason = "criterion_group! generates an undocumented entry point")]
 
 use std::hint::black_box;
@@ -23,6 +23,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use wapc::{HostCallback, WapcHost, WapcHostAsync, WapcHostAsyncBuilder, WebAssemblyEngineProviderAsync};
 use wapc_benches::{Floor, WasmtimeFloor};
 use wapc_conformance::guests::GUEST_OURS;
+use wasmi_provider::WasmiEngineProviderBuilder;
 use wasmtime_provider::WasmtimeEngineProviderBuilder;
 
 /// Calls at once in `wait_10ms_64_calls`, each on a host of its own.
@@ -105,13 +106,16 @@ fn all_at_once(runtime: &tokio::runtime::Runtime, hosts: &[Arc<WapcHostAsync>]) 
 fn wait_10ms_64_calls(c: &mut Criterion) {
     let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let wasmtime = WasmtimeEngineProviderBuilder::new().module_bytes(GUEST_OURS).build_async().unwrap();
-    let hosts = waiting_hosts(&runtime, &wasmtime);
+    let wasmi = WasmiEngineProviderBuilder::new().module_bytes(GUEST_OURS).build_async().unwrap();
+    let engines: [(&str, &(dyn WebAssemblyEngineProviderAsync + Send)); 2] =
+        [("wapc-wasmtime-async", &wasmtime), ("wapc-wasmi-async", &wasmi)];
 
     let mut group = c.benchmark_group("wait_10ms_64_calls");
     group.sample_size(20).warm_up_time(Duration::from_millis(500)).measurement_time(Duration::from_secs(3));
-    group.bench_function("wapc-wasmtime-async", |b| {
-        b.iter_custom(|iters| (0..iters).map(|_| all_at_once(&runtime, &hosts)).sum());
-    });
+    for (name, provider) in engines {
+        let hosts = waiting_hosts(&runtime, provider);
+        group.bench_function(name, |b| b.iter_custom(|iters| (0..iters).map(|_| all_at_once(&runtime, &hosts)).sum()));
+    }
     group.finish();
 }
 

@@ -10,7 +10,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 
 use wapc::errors::{Error, Resource, ResourceLimit};
 use wapc::{DEFAULT_MAX_TABLE_ELEMENTS, ResourceLimits};
-use wapc_conformance::engines::{WASMI, WASMTIME, WASMTIME_ASYNC};
+use wapc_conformance::engines::{WASMI, WASMI_ASYNC, WASMTIME, WASMTIME_ASYNC};
 use wapc_conformance::guests::{PAYLOAD_AT, wat_guest};
 use wapc_conformance::{Engine, Host, Options, child};
 
@@ -247,7 +247,7 @@ const READ_SILENT_STDIN: Attack = Attack {
 
 /// One test per engine and attack, named `<engine>_<attack>`.
 macro_rules! hostile_tests {
-    ($($attack:ident => $wasmtime:ident, $wasmtime_async:ident, $wasmi:ident;)*) => {$(
+    ($($attack:ident => $wasmtime:ident, $wasmtime_async:ident, $wasmi:ident, $wasmi_async:ident;)*) => {$(
         #[test]
         fn $wasmtime() {
             hostile(stringify!($wasmtime), &*WASMTIME, &$attack);
@@ -262,14 +262,19 @@ macro_rules! hostile_tests {
         fn $wasmi() {
             hostile(stringify!($wasmi), &*WASMI, &$attack);
         }
+
+        #[test]
+        fn $wasmi_async() {
+            hostile(stringify!($wasmi_async), &*WASMI_ASYNC, &$attack);
+        }
     )*};
 }
 
 hostile_tests! {
-    MEMORIES_GROWN_TOGETHER => wasmtime_memories_grown_together, wasmtime_async_memories_grown_together, wasmi_memories_grown_together;
-    HUNDRED_MEMORIES => wasmtime_hundred_memories, wasmtime_async_hundred_memories, wasmi_hundred_memories;
-    TABLE_GROWN_BY_A_BILLION => wasmtime_table_grown_by_a_billion, wasmtime_async_table_grown_by_a_billion, wasmi_table_grown_by_a_billion;
-    TABLES_GROWN_TOGETHER => wasmtime_tables_grown_together, wasmtime_async_tables_grown_together, wasmi_tables_grown_together;
-    SLEEP_FOR_AN_HOUR => wasmtime_sleep_for_an_hour, wasmtime_async_sleep_for_an_hour, wasmi_sleep_for_an_hour;
-    READ_SILENT_STDIN => wasmtime_read_silent_stdin, wasmtime_async_read_silent_stdin, wasmi_read_silent_stdin;
+    MEMORIES_GROWN_TOGETHER => wasmtime_memories_grown_together, wasmtime_async_memories_grown_together, wasmi_memories_grown_together, wasmi_async_memories_grown_together;
+    HUNDRED_MEMORIES => wasmtime_hundred_memories, wasmtime_async_hundred_memories, wasmi_hundred_memories, wasmi_async_hundred_memories;
+    TABLE_GROWN_BY_A_BILLION => wasmtime_table_grown_by_a_billion, wasmtime_async_table_grown_by_a_billion, wasmi_table_grown_by_a_billion, wasmi_async_table_grown_by_a_billion;
+    TABLES_GROWN_TOGETHER => wasmtime_tables_grown_together, wasmtime_async_tables_grown_together, wasmi_tables_grown_together, wasmi_async_tables_grown_together;
+    SLEEP_FOR_AN_HOUR => wasmtime_sleep_for_an_hour, wasmtime_async_sleep_for_an_hour, wasmi_sleep_for_an_hour, wasmi_async_sleep_for_an_hour;
+    READ_SILENT_STDIN => wasmtime_read_silent_stdin, wasmtime_async_read_silent_stdin, wasmi_read_silent_stdin, wasmi_async_read_silent_stdin;
 }

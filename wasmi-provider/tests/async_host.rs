@@ -172,8 +172,8 @@ fn shared_modules_memory_and_the_call_deadline() {
         // The time the budget stands for, at a unit of fuel per nanosecond.
         assert_eq!(wapc::WebAssemblyEngineProviderAsync::call_deadline(&provider), Some(Duration::from_millis(20)));
         let host = WapcHostAsync::new(Box::new(provider.clone()), None).await.unwrap();
-        assert!(host.memory_bytes().await.is_some_and(|bytes| bytes > 0));
-        let shared = WapcHostAsync::new(host.share_module().await.unwrap(), None).await.unwrap();
+        assert!(host.memory_bytes().is_some_and(|bytes| bytes > 0));
+        let shared = WapcHostAsync::new(host.share_module().unwrap(), None).await.unwrap();
         assert_eq!(shared.call("echo", b"shared").await.unwrap(), b"shared");
         assert_eq!(host.call("echo", b"first").await.unwrap(), b"first");
     });
@@ -293,15 +293,34 @@ fn a_sleeping_guest_is_suspended_and_charged_for_its_sleep() {
 }
 
 #[test]
-fn a_wasi_wait_that_would_block_the_thread_is_refused() {
+fn a_wasi_wait_that_would_block_a_current_thread_runtime_is_refused() {
     current_thread().block_on(async {
-        // A poll of two clocks is not a plain sleep: it would block the thread, so the call fails.
+        // A poll of two clocks is not a plain sleep: it would block the runtime's one thread, so the call fails.
         let host = host_of(&sleeping_guest(2, 1_000_000), None, |_| Box::pin(async { Ok(Vec::new()) })).await;
         match host.call("poll", b"").await {
             Err(Error::Provider(source)) => assert!(source.is::<WasiWouldBlock>(), "{source}"),
             other => panic!("expected the wait to be refused, got {other:?}"),
         }
         assert_eq!(host.call("ec", b"recovered").await.unwrap(), b"recovered");
+    });
+}
+
+#[test]
+fn a_wasi_wait_on_a_multi_thread_runtime_blocks_in_place_within_the_fuel() {
+    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_time().build().unwrap();
+    runtime.block_on(async {
+        let limits = FuelLimits { wapc_init: 1_000_000, wapc_func: 50_000_000 };
+        let guest = |nanos| sleeping_guest(2, nanos);
+        let short = Arc::new(host_of(&guest(1_000_000), Some(limits), |_| Box::pin(async { Ok(Vec::new()) })).await);
+        let long =
+            Arc::new(host_of(&guest(3_600_000_000_000), Some(limits), |_| Box::pin(async { Ok(Vec::new()) })).await);
+        // On a worker, as the tasks of a service run.
+        let (short, long) = tokio::join!(
+            tokio::spawn(async move { short.call("poll", b"").await }),
+            tokio::spawn(async move { long.call("poll", b"").await })
+        );
+        assert_eq!(short.unwrap().unwrap(), b"slept");
+        assert!(matches!(long.unwrap(), Err(Error::DeadlineExceeded(ExecutionLimit::Fuel(50_000_000)))));
     });
 }
 

@@ -3,5 +3,5 @@
 mod wasmi;
 mod wasmtime;
 
-pub use self::wasmi::{WASMI, Wasmi};
+pub use self::wasmi::{WASMI, WASMI_ASYNC, Wasmi};
 pub use self::wasmtime::{WASMTIME, WASMTIME_ASYNC, Wasmtime};

@@ -14,20 +14,36 @@ use crate::{Engine, Options, Provider};
 /// included), and a fraction of a second of an infinite loop.
 const CALL_FUEL: u64 = 50_000_000;
 
-/// wasmi with one shared engine (fuel metering on, for budgets) and each module compiled once.
+/// wasmi with one shared engine (fuel metering on, for budgets) and each module compiled once, its providers
+/// blocking ([`WASMI`]) or async ([`WASMI_ASYNC`]).
 pub struct Wasmi {
     engine: wasmi::Engine,
     compiled: Mutex<HashMap<Vec<u8>, Module>>,
+    asynchronous: bool,
 }
 
-/// The wasmi engine of the suite.
-pub static WASMI: LazyLock<Wasmi> = LazyLock::new(Wasmi::new);
+/// The wasmi engine of the suite, with blocking providers.
+pub static WASMI: LazyLock<Wasmi> = LazyLock::new(|| Wasmi::new(false));
+
+/// The wasmi engine of the suite, with async providers ([`build_async`]) driving
+/// [`WapcHostAsync`](wapc::WapcHostAsync)s.
+///
+/// [`build_async`]: wasmi_provider::WasmiEngineProviderBuilder::build_async
+pub static WASMI_ASYNC: LazyLock<Wasmi> = LazyLock::new(|| Wasmi::new(true));
 
 impl Wasmi {
-    fn new() -> Self {
+    fn new(asynchronous: bool) -> Self {
         let mut config = Config::default();
         config.consume_fuel(true);
-        Wasmi { engine: wasmi::Engine::new(&config), compiled: Mutex::default() }
+        Wasmi { engine: wasmi::Engine::new(&config), compiled: Mutex::default(), asynchronous }
+    }
+
+    fn build(&self, builder: &WasmiEngineProviderBuilder<'_>) -> Result<Provider> {
+        Ok(if self.asynchronous {
+            Provider::Async(Box::new(builder.build_async()?))
+        } else {
+            Provider::Blocking(Box::new(builder.build()?))
+        })
     }
 
     fn compiled(&self, module: &[u8]) -> Result<Module> {
@@ -44,7 +60,7 @@ impl Wasmi {
 
 impl Engine for Wasmi {
     fn name(&self) -> &'static str {
-        "wasmi"
+        if self.asynchronous { "wasmi-async" } else { "wasmi" }
     }
 
     fn provider(&self, module: &[u8], options: &Options) -> Result<Provider> {
@@ -61,7 +77,7 @@ impl Engine for Wasmi {
         if let Some(limits) = options.limits {
             builder = builder.enable_resource_limits(limits);
         }
-        Ok(Provider::Blocking(Box::new(builder.build()?)))
+        self.build(&builder)
     }
 
     /// wasmi has no precompiled form: this is the shared-compilation path, a [`WasmiEngineProviderPre`]
@@ -69,8 +85,12 @@ impl Engine for Wasmi {
     ///
     /// [`WasmiEngineProviderPre`]: wasmi_provider::WasmiEngineProviderPre
     fn precompiled_provider(&self, module: &[u8]) -> Result<Provider> {
-        let pre = WasmiEngineProviderBuilder::new().engine(self.engine.clone()).module_bytes(module).build_pre()?;
-        Ok(Provider::Blocking(Box::new(pre.rehydrate()?)))
+        let builder = WasmiEngineProviderBuilder::new().engine(self.engine.clone()).module_bytes(module);
+        Ok(if self.asynchronous {
+            Provider::Async(Box::new(builder.build_async_pre()?.rehydrate()?))
+        } else {
+            Provider::Blocking(Box::new(builder.build_pre()?.rehydrate()?))
+        })
     }
 
     fn limit(&self) -> ExecutionLimit {

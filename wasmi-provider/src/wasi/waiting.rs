@@ -3,11 +3,15 @@
 //! remaining fuel pays for at [`WAITING_FUEL_PER_SECOND`](crate::WAITING_FUEL_PER_SECOND), and charges the
 //! time they waited. The [scheduler](super::sched) and [stdin](super::stdin) read the resulting [`WaitLimit`].
 //!
-//! The guest of an async provider never blocks its thread. A sleep (`poll_oneoff` on one relative clock, as
+//! The guest of an async provider never blocks its executor. A sleep (`poll_oneoff` on one relative clock, as
 //! WASI libc's `sleep` does) returns at once, keeps how long it should have lasted, and suspends the guest
 //! for that long ([`Suspended::Sleep`](crate::suspend::Suspended::Sleep)), charged as a blocking wait would be.
 //! Any other wait (a read of stdin that has no data, a poll of files that are not ready, a poll of several
-//! clocks) ends the call with [`WasiWouldBlock`].
+//! clocks) cannot be suspended (wasi-common's functions are synchronous, and a poll cannot be run again after
+//! waiting: it measures its relative clocks from when it runs). On a multi-thread tokio runtime it runs as a
+//! blocking provider's does, within the fuel, inside `tokio::task::block_in_place`, which hands the worker's
+//! other tasks to another thread first; on a current-thread runtime, whose one thread runs every task, it ends
+//! the call with [`WasiWouldBlock`].
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -32,6 +36,10 @@ struct Limit {
     /// How long a suspending store's function asked to sleep.
     #[cfg(feature = "async")]
     sleep: Option<Duration>,
+    /// Whether a suspending store's function may block its thread (in `block_in_place`): off a current-thread
+    /// runtime.
+    #[cfg(feature = "async")]
+    may_block: bool,
 }
 
 impl WaitLimit {
@@ -42,28 +50,48 @@ impl WaitLimit {
             until: None,
             #[cfg(feature = "async")]
             sleep: None,
+            #[cfg(feature = "async")]
+            may_block: false,
         })))
     }
 
-    /// How long waiting may still last, or `None` for as long as it takes. Zero in a suspending store, whose
-    /// functions never block.
+    /// How long waiting may still last, or `None` for as long as it takes. Zero in a suspending store whose
+    /// functions may not block.
     pub(crate) fn remaining(&self) -> Option<Duration> {
         let limit = self.lock();
-        match limit.waits {
-            Waits::Blocking => limit.until.map(|until| until.saturating_duration_since(Instant::now())),
-            #[cfg(feature = "async")]
-            Waits::Suspending => Some(Duration::ZERO),
+        #[cfg(feature = "async")]
+        if limit.waits == Waits::Suspending && !limit.may_block {
+            return Some(Duration::ZERO);
         }
+        limit.until.map(|until| until.saturating_duration_since(Instant::now()))
     }
 
-    /// The error that ends a wait at the limit: [`OutOfFuel`], or [`WasiWouldBlock`] in a suspending store.
+    /// The error that ends a wait at the limit: [`OutOfFuel`], or [`WasiWouldBlock`] in a suspending store whose
+    /// functions may not block.
     pub(crate) fn reached(&self) -> wasmi_wasi::Error {
-        let error = match self.lock().waits {
-            Waits::Blocking => anyhow::Error::new(OutOfFuel),
-            #[cfg(feature = "async")]
-            Waits::Suspending => anyhow::Error::new(WasiWouldBlock(())),
-        };
-        wasmi_wasi::Error::trap(error)
+        #[cfg(feature = "async")]
+        {
+            let limit = self.lock();
+            if limit.waits == Waits::Suspending && !limit.may_block {
+                return wasmi_wasi::Error::trap(anyhow::Error::new(WasiWouldBlock(())));
+            }
+        }
+        wasmi_wasi::Error::trap(anyhow::Error::new(OutOfFuel))
+    }
+
+    /// Runs `wait`, a WASI function that may block: as it is in a blocking store; in a suspending one, inside
+    /// `block_in_place` on a multi-thread runtime, and with every wait refused (see [`remaining`](Self::remaining))
+    /// on a current-thread runtime.
+    pub(crate) fn run<R>(&self, wait: impl FnOnce() -> R) -> R {
+        #[cfg(feature = "async")]
+        if self.lock().waits == Waits::Suspending {
+            use tokio::runtime::{Handle, RuntimeFlavor};
+            let flavor = Handle::try_current().ok().map(|runtime| runtime.runtime_flavor());
+            // Off any runtime, blocking the thread blocks no executor.
+            self.lock().may_block = flavor != Some(RuntimeFlavor::CurrentThread);
+            return if flavor == Some(RuntimeFlavor::MultiThread) { tokio::task::block_in_place(wait) } else { wait() };
+        }
+        wait()
     }
 
     /// In a suspending store, keeps `duration` as the sleep to suspend the guest for once the WASI function
@@ -96,10 +124,12 @@ impl WaitLimit {
 #[error("the call's fuel does not pay for waiting any longer")]
 pub(crate) struct OutOfFuel;
 
-/// Why an async provider's call failed: its guest called a WASI function that would have blocked the thread
-/// (a read of stdin that has no data yet, a `poll_oneoff` on files that are not ready or on several clocks).
-/// The guests of [`WasmiEngineProviderAsync`](crate::WasmiEngineProviderAsync)s never block their executor's
-/// thread: they sleep suspended, and are refused other waits.
+/// Why an async provider's call failed: on a current-thread tokio runtime, its guest called a WASI function that
+/// would have blocked the runtime's one thread (a read of stdin that has no data yet, a `poll_oneoff` on files
+/// that are not ready or on several clocks). The guests of
+/// [`WasmiEngineProviderAsync`](crate::WasmiEngineProviderAsync)s never block their executor: they sleep
+/// suspended, wait in `block_in_place` on a multi-thread runtime, and are refused other waits on a
+/// current-thread one.
 ///
 /// It is the source of the call's [`Error::Provider`](wapc::errors::Error::Provider):
 ///
@@ -113,7 +143,7 @@ pub(crate) struct OutOfFuel;
 /// ```
 #[cfg(feature = "async")]
 #[derive(Debug, thiserror::Error)]
-#[error("a WASI call would block the async host's thread: only sleeps can wait in an async provider")]
+#[error("a WASI call would block the current-thread runtime of the async host: only sleeps can wait there")]
 pub struct WasiWouldBlock(());
 
 /// A WASI function that may wait, running.
@@ -193,7 +223,7 @@ macro_rules! link_charged {
                     let (memory, store) = memory.data_and_store_mut(&mut caller);
                     let mut memory = wasmi_wasi::WasmiGuestMemory::Unshared(memory);
                     let call = snapshot::$function(&mut store.wasi, &mut memory, a, b, c, d);
-                    let result = $crate::wasi::run_to_completion(call)?;
+                    let result = store.wait_limit.clone().run(|| $crate::wasi::run_to_completion(call))?;
                     wait.end(&mut caller, result)
                 },
             )?;
