@@ -2,7 +2,7 @@
 //! cap, leaves nothing behind when it fails, and what it writes decodes to MessagePack that encodes to the same
 //! bytes again; the parameter scanner finds their end exactly.
 
-use wrpc_bridge::transcode::{ErrorKind, Options, ParamsScanner, decode_params, encode_params};
+use wrpc_bridge::transcode::{ErrorKind, Options, WireScanner, decode_params, encode_params};
 
 use crate::wit_types::{self, Input};
 
@@ -24,7 +24,7 @@ pub fn run(data: &[u8]) {
         return;
     }
     assert!(wire.len() <= cap, "{} bytes written under a cap of {cap}", wire.len());
-    let scanned = ParamsScanner::new(&function.params, usize::MAX).scan(&wire);
+    let scanned = WireScanner::params(&function.params, usize::MAX).scan(&wire);
     assert_eq!(scanned, Ok(Some(wire.len())), "the scanner disagrees about where the parameters end");
     let (used, decoded) = decode_params(&function, &wire, &Options::default()).expect("written parameters decode");
     assert_eq!(used, wire.len());

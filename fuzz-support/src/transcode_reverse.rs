@@ -4,7 +4,7 @@
 //! error texts) and a decoded value given back as the guest's response never panic either.
 
 use wrpc_bridge::transcode::{
-    ErrorKind, Options, ParamsScanner, decode_params, decode_results, encode_params, encode_results,
+    ErrorKind, Options, WireScanner, decode_params, decode_results, encode_params, encode_results,
 };
 
 use crate::wit_types::{self, Input};
@@ -18,7 +18,7 @@ pub fn run(data: &[u8]) {
     let capped = Options { max_output_bytes: cap, ..Options::default() };
     let wire = input.rest();
 
-    let scanned = ParamsScanner::new(&function.params, usize::MAX).scan(wire);
+    let scanned = WireScanner::params(&function.params, usize::MAX).scan(wire);
     assert_eq!(scanned, byte_at_a_time(&function.params, wire), "the scanner depends on how the bytes arrive");
     match decode_params(&function, wire, &capped) {
         Ok((used, msgpack)) => {
@@ -52,7 +52,7 @@ fn byte_at_a_time(
     params: &[(String, wrpc_bridge::wit::Type)],
     wire: &[u8],
 ) -> Result<Option<usize>, wrpc_bridge::transcode::TranscodeError> {
-    let mut scanner = ParamsScanner::new(params, usize::MAX);
+    let mut scanner = WireScanner::params(params, usize::MAX);
     for end in 0..=wire.len() {
         match scanner.scan(wire.get(..end).unwrap_or_default())? {
             Some(length) => return Ok(Some(length)),

@@ -15,8 +15,9 @@ use crate::framing::Violation;
 use crate::routing::{Destination, Route, Router, Signature};
 use crate::runtime::BridgeRuntime;
 use crate::target::Target;
-use crate::transcode::{self, Outcome};
+use crate::transcode::{self, ErrorKind, Outcome, WireScanner};
 use crate::transport::{CallContext, Transport};
+use crate::wit::Type;
 
 /// Forwards waPC host calls to wRPC peers. Cheap to clone; clones share targets and runtime.
 ///
@@ -199,8 +200,12 @@ impl Inner {
                 .map_err(|source| CallError::Params { site: site(), source })?,
             Signature::Opaque => transcode::opaque::encode_params(payload, &mut params),
         }
-        let exchange =
-            exchange(&*target.transport, context, destination.instance, &destination.function, Bytes::from(params));
+        let result_types = match destination.signature {
+            Signature::Typed(function) => function.results.as_slice(),
+            Signature::Opaque => transcode::opaque::result_types(),
+        };
+        let call = (destination.instance, destination.function.as_ref(), Bytes::from(params));
+        let exchange = exchange(&*target.transport, context, call, result_types);
         let results = match tokio::time::timeout(self.deadline, exchange).await {
             Ok(Ok(results)) => results,
             Ok(Err(Failure::TooLarge)) => {
@@ -237,13 +242,16 @@ enum Failure {
     TooLarge,
 }
 
-/// Invokes, ends the parameters, and reads the results to their end (at most the context's `max_result_bytes`).
+/// Invokes `(instance, function, params)`, ends the parameters, and reads the results until they are complete
+/// (values of `result_types`) or the peer ends them, at most the context's `max_result_bytes`. Complete results
+/// are not waited on for the connection's end, as wRPC's own clients do not wait: the peer closes it when its
+/// handler is done, which may be a scheduling round later. Bytes past the results that came with them are kept,
+/// for decoding to refuse.
 async fn exchange(
     transport: &dyn Transport,
     context: CallContext<'_>,
-    instance: &str,
-    function: &str,
-    params: Bytes,
+    (instance, function, params): (&str, &str, Bytes),
+    result_types: &[Type],
 ) -> Result<Vec<u8>, Failure> {
     let max_result_bytes = context.max_result_bytes;
     let io_error = |e: std::io::Error| match Violation::of(&e) {
@@ -255,14 +263,30 @@ async fn exchange(
     // The peer waits for the end of the parameters: shut the stream down, then drop it.
     params.shutdown().await.map_err(io_error)?;
     drop(params);
-    let mut buffer = Vec::new();
     let cap = u64::try_from(max_result_bytes).unwrap_or(u64::MAX).saturating_add(1);
-    results.take(cap).read_to_end(&mut buffer).await.map_err(io_error)?;
+    let mut results = results.take(cap);
+    let mut scanner = WireScanner::results(result_types, max_result_bytes);
+    let mut buffer = Vec::new();
+    loop {
+        buffer.reserve(RESULTS_CHUNK);
+        if results.read_buf(&mut buffer).await.map_err(io_error)? == 0 {
+            break;
+        }
+        match scanner.scan(&buffer) {
+            Ok(None) => {}
+            Err(e) if matches!(e.kind(), ErrorKind::TooLarge { .. }) => return Err(Failure::TooLarge),
+            // Complete, or bytes that cannot be the results (decoding them says what is wrong).
+            Ok(Some(_)) | Err(_) => break,
+        }
+    }
     if buffer.len() > max_result_bytes {
         return Err(Failure::TooLarge);
     }
     Ok(buffer)
 }
+
+/// How much room the results' buffer makes for each read.
+const RESULTS_CHUNK: usize = 8 * 1024;
 
 impl BridgeBuilder {
     /// Adds a target under `name`: by convention, guests reach it with `binding` `name`.

@@ -168,7 +168,12 @@ fn hostile_peer<S: Read + Write>(mut stream: S, answer: &[u8], hold: Duration) {
 /// The answers a hostile peer gives the bridge, and the host error text each must end in.
 fn peer_attacks() -> Vec<(&'static str, Vec<u8>, Duration, &'static str)> {
     let chunk = vec![9; 64 << 10];
-    let endless: Vec<u8> = (0..320).flat_map(|_| frame(&[], &chunk)).collect();
+    // Well-formed results as far as they go (`ok`, then a `list<u8>` of 20 MiB), and 20 MiB of bytes: the
+    // announced length is past the cap. And the same bytes without the head, which are no results at all.
+    let announced = [&[0][..], &leb(20 << 20)].concat();
+    let endless: Vec<u8> =
+        std::iter::once(frame(&[], &announced)).chain((0..320).map(|_| frame(&[], &chunk))).flatten().collect();
+    let junk: Vec<u8> = (0..320).flat_map(|_| frame(&[], &chunk)).collect();
     vec![
         ("a path length of 2^32 - 1", BOMB.to_vec(), Duration::ZERO, "deeper than any subscribed path (0)"),
         (
@@ -178,6 +183,7 @@ fn peer_attacks() -> Vec<(&'static str, Vec<u8>, Duration, &'static str)> {
             "exceed the cap of 16777216 bytes",
         ),
         ("20 MiB of results", endless, Duration::ZERO, "exceed the cap of 16777216 bytes"),
+        ("20 MiB of junk", junk, Duration::ZERO, "malformed wRPC value: invalid result tag byte 9"),
         (
             "a frame on a path",
             frame(&[1], b"x"),
@@ -246,6 +252,8 @@ fn hostile_peers_over_nats() {
             let invocation = invocations.next().await.unwrap();
             let client = invocation.reply.unwrap();
             peer.publish_with_reply(client.clone(), peer.new_inbox(), Bytes::new()).await.unwrap();
+            // `ok`, then a `list<u8>` of 20 MiB.
+            let _ = peer.publish(format!("{client}.results"), Bytes::from([&[0][..], &leb(20 << 20)].concat())).await;
             for _ in 0..20 {
                 let _ = peer.publish(format!("{client}.results"), Bytes::from(vec![0; (1 << 20) - 64])).await;
             }

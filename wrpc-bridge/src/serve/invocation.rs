@@ -1,6 +1,6 @@
 //! Serving one function: taking its invocations, and answering each by a call into the guest.
 //!
-//! An invocation's parameters must arrive within the service's parameter timeout and cap. A [`ParamsScanner`]
+//! An invocation's parameters must arrive within the service's parameter timeout and cap. A [`WireScanner`]
 //! finds where they end as the bytes arrive, so that they are decoded once, when complete; large ones are
 //! decoded, and the guest is always called, on the service's [`Workers`].
 
@@ -16,7 +16,7 @@ use wapc::errors::{Error, Resource, ResourceLimit};
 use super::admission::Admission;
 use super::{Served, ServedGuest, Shape, Shared};
 use crate::error::one_line;
-use crate::transcode::{self, ParamsScanner};
+use crate::transcode::{self, WireScanner};
 use crate::wit::Type;
 
 /// Parameters up to this size are decoded on the async worker that read them: it takes microseconds.
@@ -101,7 +101,7 @@ async fn read_params<I: AsyncRead + Unpin>(
     types: &[(String, Type)],
     max_bytes: usize,
 ) -> anyhow::Result<Vec<u8>> {
-    let mut scanner = ParamsScanner::new(types, max_bytes);
+    let mut scanner = WireScanner::params(types, max_bytes);
     let mut wire = Vec::new();
     loop {
         if let Some(length) = scanner.scan(&wire)? {

@@ -41,7 +41,7 @@ pub use error::{ErrorKind, TranscodeError};
 pub use forward::{decode_results, encode_params};
 pub use names::NameCase;
 pub use reverse::{decode_params, encode_results};
-pub use scan::ParamsScanner;
+pub use scan::WireScanner;
 
 use crate::wit::Type;
 

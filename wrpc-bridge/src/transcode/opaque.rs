@@ -69,6 +69,13 @@ pub fn signature(name: &str) -> Function {
     }
 }
 
+/// The result types of the opaque function type: `result<list<u8>, string>`.
+#[must_use]
+pub fn result_types() -> &'static [Type] {
+    static RESULTS: std::sync::LazyLock<Vec<Type>> = std::sync::LazyLock::new(|| signature("").results);
+    &RESULTS
+}
+
 fn bytes<'a>(r: &mut WireReader<'a>) -> Result<&'a [u8], TranscodeError> {
     let n = r.len()?;
     r.take(n)

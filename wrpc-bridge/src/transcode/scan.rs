@@ -1,6 +1,7 @@
-//! [`ParamsScanner`]: where a function's parameters end in wire bytes that arrive in pieces.
+//! [`WireScanner`]: where a function's parameters (or results) end in wire bytes that arrive in pieces.
 //!
-//! A served function's parameters arrive over the network in chunks of any size. Decoding the whole buffer again
+//! A served function's parameters, and an invoked function's results, arrive over the network in chunks of any
+//! size. Decoding the whole buffer again
 //! at each chunk would cost time quadratic in its length (one byte per frame is enough); the scanner instead
 //! walks the encoding once, keeping its place between chunks, and reads nothing but lengths, tags and
 //! discriminants. When it reports the parameters complete, they are decoded once.
@@ -10,11 +11,11 @@ use super::int_bits;
 use super::wire::{self, WireReader};
 use crate::wit::Type;
 
-/// Finds the end of a function's parameters in a growing buffer, in time linear in its length.
+/// Finds the end of a function's parameters (or results) in a growing buffer, in time linear in its length.
 ///
 /// Feed it the whole buffer received so far each time more arrives; it resumes where it stopped.
 #[derive(Debug)]
-pub struct ParamsScanner<'t> {
+pub struct WireScanner<'t> {
     /// What is still to be read, innermost last.
     pending: Vec<Pending<'t>>,
     /// Where the next unread item starts.
@@ -37,18 +38,24 @@ enum Pending<'t> {
     Bytes(usize),
 }
 
-impl<'t> ParamsScanner<'t> {
+impl<'t> WireScanner<'t> {
     /// A scanner of parameters of these types, which may take at most `max_bytes` bytes.
     #[must_use]
-    pub fn new(params: &'t [(String, Type)], max_bytes: usize) -> Self {
-        ParamsScanner { pending: vec![Pending::Fields(params.iter())], position: 0, max_bytes }
+    pub fn params(params: &'t [(String, Type)], max_bytes: usize) -> Self {
+        WireScanner { pending: vec![Pending::Fields(params.iter())], position: 0, max_bytes }
+    }
+
+    /// A scanner of results of these types, which may take at most `max_bytes` bytes.
+    #[must_use]
+    pub fn results(results: &'t [Type], max_bytes: usize) -> Self {
+        WireScanner { pending: vec![Pending::Elements(results.iter())], position: 0, max_bytes }
     }
 
     /// Looks at `wire`, the bytes received so far (each call's `wire` begins with the previous one's), and
-    /// returns how many bytes the parameters take once they are complete.
+    /// returns how many bytes the values take once they are complete.
     ///
     /// # Errors
-    /// A [`TranscodeError`] for bytes that cannot be the parameters: an invalid tag or discriminant, or a length
+    /// A [`TranscodeError`] for bytes that cannot be the values: an invalid tag or discriminant, or a length
     /// beyond `max_bytes` ([`ErrorKind::TooLarge`]). The error has no path: decoding the same bytes gives one.
     pub fn scan(&mut self, wire: &[u8]) -> Result<Option<usize>, TranscodeError> {
         while let Some(top) = self.pending.last_mut() {

@@ -510,15 +510,15 @@ fn scanned_params() -> (Function, M) {
 fn the_scanner_finds_the_end_of_parameters_arriving_a_byte_at_a_time() {
     let (function, params) = scanned_params();
     let wire = encode_ok(&function, &params);
-    let mut scanner = ParamsScanner::new(&function.params, 1024);
+    let mut scanner = WireScanner::params(&function.params, 1024);
     for end in 0..wire.len() {
         assert_eq!(scanner.scan(&wire[..end]).unwrap(), None, "complete after {end} of {} bytes", wire.len());
-        assert_eq!(ParamsScanner::new(&function.params, 1024).scan(&wire[..end]).unwrap(), None);
+        assert_eq!(WireScanner::params(&function.params, 1024).scan(&wire[..end]).unwrap(), None);
     }
     assert_eq!(scanner.scan(&wire).unwrap(), Some(wire.len()));
     let trailing = [&wire[..], b"more"].concat();
-    assert_eq!(ParamsScanner::new(&function.params, 1024).scan(&trailing).unwrap(), Some(wire.len()));
-    assert_eq!(ParamsScanner::new(&[], 1024).scan(&[]).unwrap(), Some(0));
+    assert_eq!(WireScanner::params(&function.params, 1024).scan(&trailing).unwrap(), Some(wire.len()));
+    assert_eq!(WireScanner::params(&[], 1024).scan(&[]).unwrap(), Some(0));
 }
 
 #[test]
@@ -526,13 +526,13 @@ fn the_scanner_refuses_what_cannot_be_the_parameters() {
     let (function, _) = scanned_params();
     // An option tag of 2 in `maybe`, after `name`, `counts` and `bytes`.
     let bad_tag = [&[1, b'x', 0, 0][..], &[2]].concat();
-    let err = ParamsScanner::new(&function.params, 1024).scan(&bad_tag).unwrap_err();
+    let err = WireScanner::params(&function.params, 1024).scan(&bad_tag).unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::MalformedWire("invalid option tag byte 2".into()));
     // Lengths and counts beyond the cap are refused before their bytes arrive.
     let long_string = [0xff, 0xff, 0xff, 0xff, 0x0f];
-    let err = ParamsScanner::new(&function.params, 1 << 20).scan(&long_string).unwrap_err();
+    let err = WireScanner::params(&function.params, 1 << 20).scan(&long_string).unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::TooLarge { limit: 1 << 20 });
     let many = [0, 0x81, 0x08];
-    let err = ParamsScanner::new(&function.params, 1000).scan(&many).unwrap_err();
+    let err = WireScanner::params(&function.params, 1000).scan(&many).unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::TooLarge { limit: 1000 });
 }
