@@ -23,10 +23,13 @@
 //! # Crate map
 //!
 //! - [`WapcHost`] and [`WapcHostBuilder`]: what applications use.
+//! - [`WapcHostAsync`] and [`WapcHostAsyncBuilder`] (feature `async`, on by default): the same host for async
+//!   code, whose guests await their [`HostCallbackAsync`] holding no thread; upstream `wapc` 2.x's API.
 //! - [`errors`]: the one [`Error`](errors::Error) enum, whose variants keep the cause.
-//! - [`WebAssemblyEngineProvider`], [`abi`], [`GuestMemory`], [`ResourceUsage`]: what an engine provider
-//!   implements and calls. The waPC ABI lives in [`abi`] only, and the rule of [`ResourceLimits`] in
-//!   [`ResourceUsage`]; providers wire them to their engine (the `wasmtime-provider` crate is one).
+//! - [`WebAssemblyEngineProvider`] (and [`WebAssemblyEngineProviderAsync`]), [`abi`], [`GuestMemory`],
+//!   [`ResourceUsage`]: what an engine provider implements and calls. The waPC ABI lives in [`abi`] only, and
+//!   the rule of [`ResourceLimits`] in [`ResourceUsage`]; providers wire them to their engine (the
+//!   `wasmtime-provider` crate is one).
 //! - [`WasiParams`], [`WasiStdio`], [`OutputCapture`]: WASI settings every provider understands.
 //! - [`codec`] (feature `codec`): MessagePack helpers for typed payloads.
 //!

@@ -85,8 +85,10 @@ future the host polls:
     all(feature = "async", feature = "wasi"),
     doc = r#"
 - WASI never blocks the executor: a sleep suspends the guest on a tokio timer, charged as fuel as on a
-  blocking provider; other waits (stdin without data, polls of files or of several clocks) fail the call
-  with [`WasiWouldBlock`].
+  blocking provider; other waits (stdin without data, polls of files or of several clocks), which
+  wasi-common's synchronous functions cannot suspend, wait within the fuel as on a blocking provider, in
+  `tokio::task::block_in_place` on a multi-thread runtime (whose other tasks move to another worker first),
+  and fail the call with [`WasiWouldBlock`] on a current-thread runtime.
 "#
 )]
 #![cfg_attr(

@@ -40,6 +40,10 @@
 //!   [`wasi_read_only_dir`](WasmtimeEngineProviderBuilder::wasi_read_only_dir) add closed or captured stdio and
 //!   read-only directories.
 //! - **Start functions** `_start` (a WASI `proc_exit(0)` in it is success), `_initialize` and `wapc_init`.
+//! - **Async** (feature `async`, on by default): [`build_async`](WasmtimeEngineProviderBuilder::build_async)
+//!   and [`build_async_pre`](WasmtimeEngineProviderBuilder::build_async_pre) make
+//!   [`WasmtimeEngineProviderAsync`]s for [`WapcHostAsync`](wapc::WapcHostAsync)s: the guest runs on a fiber,
+//!   suspended while its host callback's future is pending, yielding at every epoch tick.
 //!
 //! # Tokio
 //!
