@@ -111,12 +111,30 @@ pub fn host_call<M: GuestMemory + ?Sized>(
     const IMPORT: &str = HOST_CALL;
     ActiveCall::with_current(|call| {
         let call = active(call, IMPORT)?;
-        let binding = text(memory, IMPORT, "binding", binding)?;
-        let namespace = text(memory, IMPORT, "namespace", namespace)?;
-        let operation = text(memory, IMPORT, "operation", operation)?;
-        let payload = bytes(memory, IMPORT, "payload", payload)?;
-        Ok(record_host_answer(call, call.state.host_call(binding, namespace, operation, payload)?))
+        let args = HostCallArgs::read(memory, [binding, namespace, operation, payload])?;
+        Ok(record_host_answer(call, call.state.host_call(args.binding, args.namespace, args.operation, args.payload)?))
     })
+}
+
+/// The arguments of a `__host_call`, read from the guest's memory, the names checked to be UTF-8.
+struct HostCallArgs<'m> {
+    binding: &'m str,
+    namespace: &'m str,
+    operation: &'m str,
+    payload: &'m [u8],
+}
+
+impl<'m> HostCallArgs<'m> {
+    fn read<M: GuestMemory + ?Sized>(memory: &'m M, regions: [Region; 4]) -> Result<Self> {
+        const IMPORT: &str = HOST_CALL;
+        let [binding, namespace, operation, payload] = regions;
+        Ok(HostCallArgs {
+            binding: text(memory, IMPORT, "binding", binding)?,
+            namespace: text(memory, IMPORT, "namespace", namespace)?,
+            operation: text(memory, IMPORT, "operation", operation)?,
+            payload: bytes(memory, IMPORT, "payload", payload)?,
+        })
+    }
 }
 
 /// `__host_call` for async providers, which await host callbacks rather than block on them: reads and checks
@@ -141,11 +159,8 @@ pub fn host_call_async<M: GuestMemory + ?Sized>(
     const IMPORT: &str = HOST_CALL;
     ActiveCall::with_current(|call| {
         let call = active(call, IMPORT)?;
-        let binding = text(memory, IMPORT, "binding", binding)?;
-        let namespace = text(memory, IMPORT, "namespace", namespace)?;
-        let operation = text(memory, IMPORT, "operation", operation)?;
-        let payload = bytes(memory, IMPORT, "payload", payload)?;
-        call.state.host_call_async(binding, namespace, operation, payload)
+        let args = HostCallArgs::read(memory, [binding, namespace, operation, payload])?;
+        call.state.host_call_async(args.binding, args.namespace, args.operation, args.payload)
     })
 }
 

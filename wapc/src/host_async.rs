@@ -389,7 +389,7 @@ mod tests {
         runtime().block_on(async {
             let hosts = [host().await.0, host().await.0, host().await.0];
             // Each callback waits until all three have started: calls run one after another would never end.
-            let calls = futures_join(hosts.iter().map(|host| host.call("meet", b"xy")));
+            let calls = futures::future::join_all(hosts.iter().map(|host| host.call("meet", b"xy")));
             let answers =
                 tokio::time::timeout(Duration::from_secs(10), calls).await.expect("the calls did not overlap");
             for answer in answers {
@@ -488,24 +488,5 @@ mod tests {
             assert!(matches!(host.call("fail", b"").await, Err(Error::GuestError(text)) if text == "b/ns refused"));
             assert_eq!(*logged.lock(), ["reverse", "fail"]);
         });
-    }
-
-    /// Awaits all of `futures` at once (a minimal `join_all`).
-    async fn futures_join<F: Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
-        let mut pending: Vec<_> = futures.map(|future| Some(Box::pin(future))).collect();
-        let mut outputs: Vec<Option<F::Output>> = pending.iter().map(|_| None).collect();
-        std::future::poll_fn(|cx| {
-            for (slot, output) in pending.iter_mut().zip(&mut outputs) {
-                if let Some(future) = slot
-                    && let Poll::Ready(value) = future.as_mut().poll(cx)
-                {
-                    *output = Some(value);
-                    *slot = None;
-                }
-            }
-            if pending.iter().all(Option::is_none) { Poll::Ready(()) } else { Poll::Pending }
-        })
-        .await;
-        outputs.into_iter().flatten().collect()
     }
 }

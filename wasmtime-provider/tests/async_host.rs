@@ -56,7 +56,7 @@ fn guests_waiting_on_their_host_share_one_thread() {
             let payload = format!("guest {i}");
             async move { (host.call("ping", payload.as_bytes()).await, payload) }
         });
-        let joined = tokio::time::timeout(Duration::from_secs(30), join_all(calls)).await;
+        let joined = tokio::time::timeout(Duration::from_secs(30), futures::future::join_all(calls)).await;
         for (answer, payload) in joined.expect("the guests' host calls did not overlap") {
             assert_eq!(answer.unwrap(), format!("pong:{payload}").into_bytes());
         }
@@ -144,27 +144,4 @@ fn start_functions_and_replace_module_run_on_the_async_path() {
         assert!(matches!(host.replace_module(b"not wasm").await, Err(Error::InvalidModule(_))));
         assert_eq!(host.call("echo", b"old module").await.unwrap(), b"old module");
     });
-}
-
-/// Awaits all of `futures` concurrently on the current task.
-async fn join_all<F: Future>(futures: impl Iterator<Item = F>) -> Vec<F::Output> {
-    let mut set = Vec::new();
-    for future in futures {
-        set.push(Box::pin(future));
-    }
-    let mut outputs: Vec<Option<F::Output>> = set.iter().map(|_| None).collect();
-    std::future::poll_fn(|cx| {
-        let mut pending = false;
-        for (future, output) in set.iter_mut().zip(&mut outputs) {
-            if output.is_none() {
-                match future.as_mut().poll(cx) {
-                    std::task::Poll::Ready(value) => *output = Some(value),
-                    std::task::Poll::Pending => pending = true,
-                }
-            }
-        }
-        if pending { std::task::Poll::Pending } else { std::task::Poll::Ready(()) }
-    })
-    .await;
-    outputs.into_iter().flatten().collect()
 }

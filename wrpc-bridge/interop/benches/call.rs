@@ -137,6 +137,25 @@ fn served(c: &mut Criterion) {
     service.stop();
 }
 
+/// Serves the relay guest's `relay` from `pool` on loopback TCP, on `runtime`; with a client of the service.
+fn serve_relay(
+    pool: Pool,
+    runtime: &tokio::runtime::Runtime,
+) -> (wrpc_bridge::Service, wrpc_transport::tcp::Client<String>, Bytes) {
+    let service = ServiceBuilder::new(Arc::new(pool))
+        .opaque("legacy:guest/api@0.1.0", ["relay"])
+        .runtime(runtime.handle().clone())
+        .serve(&"tcp://127.0.0.1:0".parse::<Address>().unwrap())
+        .unwrap();
+    let Address::Tcp(address) = service.address().clone() else { panic!("not a TCP address") };
+    let to_service = wrpc_transport::tcp::Client::from(address);
+    // 5 in MessagePack (a lone parameter is passed bare), relayed as host_call("t", "test:bridge/types@0.1.0",
+    // "wait", ...).
+    let request = Bytes::from([b"t\0test:bridge/types@0.1.0\0wait\0".as_slice(), &[5]].concat());
+    assert_eq!(runtime.block_on(api::relay(&to_service, (), &request)).unwrap(), Ok(Bytes::from_static(&[5])));
+    (service, to_service, request)
+}
+
 /// Calls in flight at once in the `wait-5ms-64-clients` group.
 const CLIENTS: usize = 64;
 
@@ -149,19 +168,8 @@ fn served_pool(c: &mut Criterion) {
         .host_callback(bridge.host_callback())
         .build(Box::new(engine))
         .unwrap();
-    let service = ServiceBuilder::new(Arc::new(pool))
-        .opaque("legacy:guest/api@0.1.0", ["relay"])
-        .runtime(runtime.handle().clone())
-        .serve(&"tcp://127.0.0.1:0".parse::<Address>().unwrap())
-        .unwrap();
-    let Address::Tcp(address) = service.address().clone() else { panic!("not a TCP address") };
-    let to_service = wrpc_transport::tcp::Client::from(address);
-    // 5 in MessagePack (a lone parameter is passed bare), relayed as host_call("t", "test:bridge/types@0.1.0",
-    // "wait", ...).
-    let request = Bytes::from([b"t\0test:bridge/types@0.1.0\0wait\0".as_slice(), &[5]].concat());
-
+    let (service, to_service, request) = serve_relay(pool, &runtime);
     assert_eq!(runtime.block_on(types::wait(&to_peer, (), 5)).unwrap(), 5);
-    assert_eq!(runtime.block_on(api::relay(&to_service, (), &request)).unwrap(), Ok(Bytes::from_static(&[5])));
 
     let mut group = c.benchmark_group("wait-5ms-64-clients");
     group.throughput(Throughput::Elements(1)).sample_size(10).measurement_time(Duration::from_secs(10));
@@ -192,15 +200,7 @@ fn served_async_pool(c: &mut Criterion) {
         .max_instances(ASYNC_POOL)
         .host_callback_async(bridge.host_callback_async());
     let pool = runtime.block_on(pool.build_async(Box::new(engine))).unwrap();
-    let service = ServiceBuilder::new(Arc::new(pool))
-        .opaque("legacy:guest/api@0.1.0", ["relay"])
-        .runtime(runtime.handle().clone())
-        .serve(&"tcp://127.0.0.1:0".parse::<Address>().unwrap())
-        .unwrap();
-    let Address::Tcp(address) = service.address().clone() else { panic!("not a TCP address") };
-    let to_service = wrpc_transport::tcp::Client::from(address);
-    let request = Bytes::from([b"t\0test:bridge/types@0.1.0\0wait\0".as_slice(), &[5]].concat());
-    assert_eq!(runtime.block_on(api::relay(&to_service, (), &request)).unwrap(), Ok(Bytes::from_static(&[5])));
+    let (service, to_service, request) = serve_relay(pool, &runtime);
 
     let mut group = c.benchmark_group("wait-5ms-async-pool");
     group.throughput(Throughput::Elements(1)).sample_size(10).measurement_time(Duration::from_secs(10));
