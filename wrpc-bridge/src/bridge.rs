@@ -167,6 +167,9 @@ impl Inner {
             let context = CallContext { binding, namespace, operation, max_result_bytes: self.max_result_bytes };
             return Routed::Remote(destination, context);
         }
+        if let Some(refusal) = self.router.refusal(binding, namespace, operation) {
+            return Routed::Answered(Err(Box::new(CallError::Unsupported(refusal))));
+        }
         Routed::Answered(match &self.fallback {
             Some(fallback) => fallback(id, binding, namespace, operation, payload),
             None => Err(Box::new(CallError::NoRoute {

@@ -40,6 +40,14 @@ pub enum ConfigError {
         /// Why.
         source: WitError,
     },
+    /// A route (or a served operation) naming a function of the WIT that the bridge cannot carry.
+    #[error("`{target}` cannot carry the function a route or operation names: {source}")]
+    Unsupported {
+        /// The target (or service).
+        target: String,
+        /// Which function, and what it uses.
+        source: WitError,
+    },
     /// A route naming a target that is not configured.
     #[error("a route names the unknown target `{0}`")]
     UnknownTarget(String),
@@ -101,6 +109,10 @@ pub enum CallError {
         /// The guest's operation.
         operation: String,
     },
+    /// The call reaches a function of the target's WIT that the bridge cannot carry (it uses a stream, a
+    /// resource, ...).
+    #[error("{0}")]
+    Unsupported(WitError),
     /// The guest's payload does not fit the function's parameter types.
     #[error("the payload for {site} does not fit its parameters: {source}")]
     Params {

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use crate::error::ConfigError;
 use crate::naming::to_kebab;
 use crate::target::BridgeTarget;
-use crate::wit::{Catalog, Function, Interface};
+use crate::wit::{Catalog, Function, Interface, WitError};
 
 /// A route for a call the convention does not cover (a `[[routes]]` entry of the configuration file).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -84,6 +84,9 @@ impl Router {
             if let Some(catalog) = target.catalog()
                 && catalog.function(&route.instance, &route.function).is_none()
             {
+                if let Some(refusal) = catalog.interface(&route.instance).and_then(|i| i.refusal(&route.function)) {
+                    return Err(ConfigError::Unsupported { target: target_name, source: refusal });
+                }
                 return Err(ConfigError::UnknownFunction {
                     target: target_name,
                     instance: route.instance,
@@ -124,6 +127,15 @@ impl Router {
                 })
             }
         }
+    }
+}
+
+impl Router {
+    /// Why the bridge cannot carry the function `(binding, namespace, operation)` would reach by convention, if
+    /// its target's WIT lists it among those it refuses.
+    pub(crate) fn refusal(&self, binding: &str, namespace: &str, operation: &str) -> Option<WitError> {
+        let catalog = self.targets.get(binding)?.catalog()?;
+        find_interface(catalog, namespace)?.refusal(&to_kebab(operation))
     }
 }
 

@@ -75,6 +75,30 @@ fn typed_operations_take_and_give_wit_values() {
 }
 
 #[test]
+fn a_served_interface_leaves_out_what_the_bridge_cannot_carry_and_serves_the_rest() {
+    let engine = WasmtimeEngineProviderBuilder::new().module_bytes(GUEST_OURS).build().unwrap();
+    let host = Arc::new(WapcHost::new(Box::new(engine), None).unwrap());
+    let wit = "package legacy:guest@0.1.0;
+        interface api {
+            echo: func(payload: list<u8>) -> result<list<u8>, string>;
+            blob: func() -> stream<u8>;
+        }";
+    let catalog = Catalog::parse("api.wit", wit).unwrap();
+    let interface = catalog.interface("legacy:guest/api@0.1.0").unwrap();
+    let aliased = ServiceBuilder::new(Arc::clone(&host)).typed(interface).alias("blob", "echo");
+    let error = aliased.serve(&"tcp://127.0.0.1:0".parse::<Address>().unwrap()).unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "`service` cannot carry the function a route or operation names: function `blob` of \
+         `legacy:guest/api@0.1.0` uses a stream, which the bridge cannot carry"
+    );
+    let (service, runtime, client) = serve_on_loopback(ServiceBuilder::new(host).typed(interface));
+    let payload = Bytes::from_static(b"still served");
+    assert_eq!(runtime.block_on(api::echo(&client, (), &payload)).unwrap(), Ok(payload.clone()));
+    service.stop();
+}
+
+#[test]
 fn stop_lets_invocations_in_flight_finish() {
     let service = ServiceBuilder::new(Arc::new(relay::echoing_host(Duration::from_millis(300))))
         .opaque("legacy:guest/api@0.1.0", ["relay"])

@@ -96,6 +96,46 @@ fn unrouted_calls_are_refused_or_go_to_the_fallback() {
 }
 
 #[test]
+fn functions_the_bridge_cannot_carry_are_refused_by_name_and_the_rest_of_the_package_works() {
+    let runtime = runtime();
+    let peer = runtime.block_on(peers::serve_tcp(Which::Types)).unwrap();
+    let wit = "package test:bridge@0.1.0;
+        interface types {
+            add: func(a: s64, b: s64) -> s64;
+            blob: func(name: string) -> stream<u8>;
+            resource bucket { get: func(key: string) -> list<u8>; }
+        }";
+    let catalog = Catalog::parse("types.wit", wit).unwrap();
+    let target = || Target::new(&peer.address).unwrap().wit(catalog.clone());
+    let host = relay::host(&Bridge::builder().target("t", target()).build().unwrap());
+    assert_eq!(relay::call(&host, "t", TYPES, "add", &[0x92, 40, 2]).unwrap(), [42]);
+    assert_eq!(
+        relay::call(&host, "t", TYPES, "blob", &[0xa1, b'x']).unwrap_err(),
+        "Host error: function `blob` of `test:bridge/types@0.1.0` uses a stream, which the bridge cannot carry"
+    );
+    assert_eq!(
+        relay::call(&host, "t", TYPES, "[method]bucket.get", b"").unwrap_err(),
+        "Host error: function `[method]bucket.get` of `test:bridge/types@0.1.0` uses a resource, which the bridge \
+         cannot carry"
+    );
+    // A route to one is refused when the bridge is built, naming it.
+    let route = wrpc_bridge::Route {
+        binding: "store".to_owned(),
+        namespace: "blobs".to_owned(),
+        operation: "read".to_owned(),
+        target: Some("t".to_owned()),
+        instance: TYPES.to_owned(),
+        function: "blob".to_owned(),
+    };
+    let error = Bridge::builder().target("t", target()).route(route).build().unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "`t` cannot carry the function a route or operation names: function `blob` of `test:bridge/types@0.1.0` \
+         uses a stream, which the bridge cannot carry"
+    );
+}
+
+#[test]
 fn malformed_payloads_are_refused_and_the_next_call_works() {
     let runtime = runtime();
     let peer = runtime.block_on(peers::serve_tcp(Which::Types)).unwrap();

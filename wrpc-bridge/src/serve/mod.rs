@@ -187,7 +187,9 @@ impl ServiceBuilder {
         self
     }
 
-    /// Serves every function of `interface`, each calling the operation of the same name.
+    /// Serves every function of `interface`, each calling the operation of the same name. Its
+    /// [`refused`](Interface::refused) functions are left out, each with a warning in the log (and an
+    /// [`alias`](Self::alias) naming one fails [`serve`](Self::serve) with [`ConfigError::Unsupported`]).
     pub fn typed(mut self, interface: &Interface) -> Self {
         self.exports.push(Export::Typed(interface.clone()));
         self
@@ -256,13 +258,24 @@ impl ServiceBuilder {
     /// Starts serving at `address` (`tcp://127.0.0.1:0` picks a free port: see [`Service::address`]).
     ///
     /// # Errors
-    /// [`ConfigError::Connect`] when the address cannot be listened on (or the NATS server reached).
+    /// [`ConfigError::Connect`] when the address cannot be listened on (or the NATS server reached);
+    /// [`ConfigError::Unsupported`] when an alias names a function the bridge cannot carry.
     pub fn serve(self, address: &Address) -> Result<Service, ConfigError> {
         let runtime = match self.runtime {
             Some(handle) => BridgeRuntime::handed(handle),
             None => BridgeRuntime::own()?,
         };
         let options = Options { names: self.names, max_output_bytes: self.limits.max_invocation_bytes };
+        for export in &self.exports {
+            let Export::Typed(interface) = export else { continue };
+            for function in interface.refused.keys() {
+                let Some(refusal) = interface.refusal(function) else { continue };
+                if self.aliases.contains_key(function) {
+                    return Err(ConfigError::Unsupported { target: "service".to_owned(), source: refusal });
+                }
+                log::warn!("wrpc-bridge: the service leaves out {refusal}");
+            }
+        }
         let served: Vec<Arc<Served>> = self
             .exports
             .into_iter()

@@ -9,7 +9,7 @@ use super::{Catalog, Function, Interface, Type, WitError};
 /// What a signature uses that the bridge cannot carry, e.g. "a stream".
 type Refusal = &'static str;
 
-/// Collects the free functions of every named interface of `package`.
+/// Collects the free functions of every named interface of `package`, and the names of those it cannot carry.
 pub(super) fn catalog(resolve: &Resolve, package: PackageId) -> Result<Catalog, WitError> {
     let mut interfaces = BTreeMap::new();
     let Some(package) = resolve.packages.get(package) else {
@@ -19,14 +19,14 @@ pub(super) fn catalog(resolve: &Resolve, package: PackageId) -> Result<Catalog, 
         let (Some(interface), Some(id)) = (resolve.interfaces.get(interface_id), resolve.id_of(interface_id)) else {
             continue;
         };
-        let mut functions = BTreeMap::new();
+        let (mut functions, mut refused) = (BTreeMap::new(), BTreeMap::new());
         for function in interface.functions.values() {
-            let unsupported =
-                |what| WitError::Unsupported { interface: id.clone(), function: function.name.clone(), what };
-            let converted = convert_function(resolve, function).map_err(unsupported)?;
-            functions.insert(function.name.clone(), converted);
+            match convert_function(resolve, function) {
+                Ok(converted) => drop(functions.insert(function.name.clone(), converted)),
+                Err(what) => drop(refused.insert(function.name.clone(), what)),
+            }
         }
-        interfaces.insert(id.clone(), Interface { id, functions });
+        interfaces.insert(id.clone(), Interface { id, functions, refused });
     }
     Ok(Catalog { interfaces })
 }

@@ -2,7 +2,8 @@
 //!
 //! The bridge carries plain values only. A function whose signature reaches a `stream`, a `future`,
 //! a resource handle, an `error-context`, a `map` or a fixed-length list — and every resource
-//! method, constructor and async function — is refused when the WIT is loaded.
+//! method, constructor and async function — is refused, by name, when the WIT is loaded: it is listed in its
+//! interface's [`refused`](Interface::refused) functions, and the rest of the package is carried as usual.
 
 mod convert;
 mod types;
@@ -33,6 +34,19 @@ pub struct Interface {
     pub id: String,
     /// The interface's functions by name.
     pub functions: BTreeMap<String, Function>,
+    /// The functions the bridge cannot carry, by name, each with what it uses that the bridge cannot carry
+    /// (e.g. "a stream").
+    pub refused: BTreeMap<String, &'static str>,
+}
+
+impl Interface {
+    /// Why the bridge cannot carry `function`, if it is one of the [`refused`](Self::refused) ones: the
+    /// [`WitError::Unsupported`] naming it.
+    #[must_use]
+    pub fn refusal(&self, function: &str) -> Option<WitError> {
+        let (function, what) = self.refused.get_key_value(function)?;
+        Some(WitError::Unsupported { interface: self.id.clone(), function: function.clone(), what })
+    }
 }
 
 /// All interfaces of one loaded WIT package.
@@ -47,7 +61,8 @@ pub enum WitError {
     /// The WIT could not be read, parsed or resolved; the text is wit-parser's message.
     #[error("invalid WIT: {0}")]
     Parse(String),
-    /// A function uses a type or form the bridge cannot carry.
+    /// A function uses a type or form the bridge cannot carry: what calling it, routing to it or serving it
+    /// reports.
     #[error("function `{function}` of `{interface}` uses {what}, which the bridge cannot carry")]
     Unsupported {
         /// The interface's id.
@@ -65,8 +80,7 @@ impl Catalog {
     ///
     /// # Errors
     ///
-    /// [`WitError::Parse`] if the WIT is invalid, [`WitError::Unsupported`] if a function cannot
-    /// be carried.
+    /// [`WitError::Parse`] if the WIT is invalid.
     pub fn load(path: &Path) -> Result<Self, WitError> {
         let mut resolve = Resolve::default();
         let (package, _) = resolve.push_path(path).map_err(|err| WitError::Parse(format!("{err:#}")))?;

@@ -20,7 +20,7 @@ interface store {
 }
 "#;
 
-fn unsupported(source: &str) -> WitError {
+fn invalid(source: &str) -> WitError {
     Catalog::parse("test.wit", source).expect_err("the WIT should be refused")
 }
 
@@ -75,34 +75,42 @@ fn ids_without_a_version() {
 }
 
 #[test]
-fn refuses_streams_futures_and_resources() {
+fn refuses_streams_futures_and_resources_one_function_at_a_time() {
     let cases = [
-        ("f: func(s: stream<u8>);", "a stream"),
-        ("f: func() -> option<future<string>>;", "a future"),
-        ("resource r; f: func(r: borrow<r>);", "a resource"),
-        ("resource r; f: func() -> list<r>;", "a resource"),
-        ("resource r { get: func() -> u8; }", "a resource"),
-        ("f: async func();", "an async signature"),
-        ("f: func(e: error-context);", "an error-context"),
+        ("f: func(s: stream<u8>);", "f", "a stream"),
+        ("f: func() -> option<future<string>>;", "f", "a future"),
+        ("resource r; f: func(r: borrow<r>);", "f", "a resource"),
+        ("resource r; f: func() -> list<r>;", "f", "a resource"),
+        ("resource r { get: func() -> u8; }", "[method]r.get", "a resource"),
+        ("f: async func();", "f", "an async signature"),
+        ("f: func(e: error-context);", "f", "an error-context"),
     ];
-    for (body, what) in cases {
-        let err = unsupported(&format!("package ns:pkg;\ninterface i {{ {body} }}"));
+    for (body, function, what) in cases {
+        let source = format!("package ns:pkg;\ninterface i {{ {body} ok: func(x: u32) -> u32; }}");
+        let catalog = Catalog::parse("test.wit", &source).unwrap();
+        let interface = catalog.interface("ns:pkg/i").unwrap();
+        assert_eq!(interface.functions.keys().collect::<Vec<_>>(), ["ok"], "{body}");
+        assert_eq!(interface.refused.get(function), Some(&what), "{body}");
+        let refusal = interface.refusal(function).unwrap();
         assert!(
-            matches!(&err, WitError::Unsupported { interface, what: w, .. } if interface == "ns:pkg/i" && *w == what),
-            "{body}: {err}"
+            matches!(&refusal, WitError::Unsupported { interface, function: f, what: w }
+                if interface == "ns:pkg/i" && f == function && *w == what),
+            "{body}: {refusal}"
         );
     }
-    let err = unsupported("package ns:pkg;\ninterface i { f: func(s: stream<u8>); }");
-    assert_eq!(err.to_string(), "function `f` of `ns:pkg/i` uses a stream, which the bridge cannot carry");
+    let catalog = Catalog::parse("test.wit", "package ns:pkg;\ninterface i { f: func(s: stream<u8>); }").unwrap();
+    let refusal = catalog.interface("ns:pkg/i").unwrap().refusal("f").unwrap();
+    assert_eq!(refusal.to_string(), "function `f` of `ns:pkg/i` uses a stream, which the bridge cannot carry");
+    assert_eq!(catalog.interface("ns:pkg/i").unwrap().refusal("g"), None);
 }
 
 #[test]
 fn reports_parse_errors() {
-    let err = unsupported("package ns:pkg;\ninterface i { f: func(x: nope); }");
+    let err = invalid("package ns:pkg;\ninterface i { f: func(x: nope); }");
     assert!(matches!(&err, WitError::Parse(message) if message.contains("nope")), "{err}");
     // Types with nothing on the wire do not exist: a list of them could not be bounded.
     for body in ["type t = tuple<>;", "record r {}", "flags f {}", "enum e {}", "variant v {}"] {
-        let err = unsupported(&format!("package ns:pkg;\ninterface i {{ {body} f: func(); }}"));
+        let err = invalid(&format!("package ns:pkg;\ninterface i {{ {body} f: func(); }}"));
         assert!(matches!(err, WitError::Parse(_)), "{body}: {err}");
     }
 }
