@@ -59,6 +59,7 @@ pub mod child;
 pub mod engines;
 pub mod guests;
 pub mod host;
+pub mod soak;
 
 pub use host::{Host, HostBuilder, Provider};
 

@@ -69,6 +69,12 @@ impl<'a> WasmiEngineProviderBuilder<'a> {
     /// it the builder makes one, metering fuel when [`enable_fuel_limits`](Self::enable_fuel_limits) is given,
     /// and always for async providers. A shared engine must have [`Config::consume_fuel`] on for fuel limits,
     /// and for async providers' guests to yield to their executor.
+    ///
+    /// A wasmi engine keeps the code of every module compiled into it until the engine is dropped. So
+    /// [`replace_module`](wapc::WapcHost::replace_module) compiles the new module into a new engine with this
+    /// one's configuration (the provider then no longer uses the engine given here), and a long-lived engine
+    /// shared by many providers grows with every distinct module compiled into it: give it the modules it will
+    /// run, not a stream of new ones.
     pub fn engine(mut self, engine: Engine) -> Self {
         self.engine = Some(engine);
         self

@@ -74,9 +74,13 @@ impl WasmiEngineProviderPre {
         &self.module
     }
 
-    /// Compiles `bytes` and links them with the same settings, for a `replace`.
+    /// Compiles `bytes` and links them with the same settings, for a `replace`: into an engine of their own, with
+    /// the current engine's configuration. A wasmi engine keeps the code of every module compiled into it for as
+    /// long as it lives, so compiling each replacement into the same engine would grow a host that hot-swaps
+    /// modules without end; this way the replaced module's code goes with its engine, once nothing uses it.
     pub(crate) fn replacement(&self, bytes: &[u8]) -> Result<Self> {
-        let module = Module::new(self.module.engine(), bytes).map_err(|e| invalid_module(&e))?;
+        let engine = Engine::new(self.module.engine().config());
+        let module = Module::new(&engine, bytes).map_err(|e| invalid_module(&e))?;
         Self::new(module, Arc::clone(&self.settings), self.waits)
     }
 
