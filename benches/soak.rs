@@ -12,6 +12,7 @@ use wapc_conformance::soak::{self, Plan};
 const CALLS: u64 = 10_000_000;
 
 fn main() {
+    soak::quiet_callback_panics();
     let filter: Vec<String> = std::env::args().skip(1).filter(|argument| !argument.starts_with('-')).collect();
     let wanted = |name: &str| filter.is_empty() || filter.iter().any(|f| name.contains(f.as_str()));
     for replace_every in [20_000, 2_000] {

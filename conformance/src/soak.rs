@@ -140,6 +140,20 @@ pub fn wasmi_provider() -> wasmi_provider::WasmiEngineProvider {
 /// What the soak's callback panics with.
 pub const CALLBACK_PANIC: &str = "the soak's callback panics on request";
 
+/// Keeps the panics of the soak's callback (part of the soak, caught by the host) out of stderr; the process's
+/// other panics are reported as before.
+pub fn quiet_callback_panics() {
+    let report = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |panic| {
+        let payload = panic.payload();
+        let text =
+            payload.downcast_ref::<&str>().copied().or_else(|| payload.downcast_ref::<String>().map(String::as_str));
+        if text != Some(CALLBACK_PANIC) {
+            report(panic);
+        }
+    }));
+}
+
 /// The host callback of soaked hosts: answers its payload, and panics with [`CALLBACK_PANIC`] when the payload
 /// is `panic`.
 ///

@@ -17,18 +17,7 @@ const ROLE: &str = "soak";
 /// Runs `soaking` in a child process of test `test`, which checks its own memory; in the parent, waits for it.
 fn in_a_child(test: &str, soaking: impl FnOnce()) {
     if child::role().as_deref() == Some(ROLE) {
-        // The callback's panics on request are part of the soak: only the others are worth printing.
-        let report = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |panic| {
-            let payload = panic.payload();
-            let text = payload
-                .downcast_ref::<&str>()
-                .copied()
-                .or_else(|| payload.downcast_ref::<String>().map(String::as_str));
-            if text != Some(soak::CALLBACK_PANIC) {
-                report(panic);
-            }
-        }));
+        soak::quiet_callback_panics();
         return soaking();
     }
     let running = child::spawn(test, ROLE).unwrap_or_else(|e| panic!("cannot start {test} in a child: {e}"));
