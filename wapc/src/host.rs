@@ -217,7 +217,7 @@ pub struct WapcHostBuilder {
 }
 
 impl WapcHostBuilder {
-    /// A builder with no host callback and guest logs going to the `log` crate.
+    /// A builder with no host callback and guest logs going to `tracing` (target `wapc::guest`).
     pub fn new() -> Self {
         Self::default()
     }
@@ -228,8 +228,9 @@ impl WapcHostBuilder {
         self
     }
 
-    /// Handles the guest's `__console_log` lines: `(host id, line)`. Without it they go to the `log` crate at
-    /// info level, target `wapc::guest`.
+    /// Handles the guest's `__console_log` lines: `(host id, line)`. Without it each line is a `tracing` event
+    /// at info level, target `wapc::guest`, with the host id in its field `host` (and, for `log` users such as
+    /// `env_logger`, a log record of the same target and level while no tracing subscriber is set).
     pub fn console_log(mut self, handler: impl Fn(u64, &str) + Send + Sync + 'static) -> Self {
         self.console_log = Some(Box::new(handler));
         self

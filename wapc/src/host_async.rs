@@ -219,7 +219,7 @@ pub struct WapcHostAsyncBuilder {
 }
 
 impl WapcHostAsyncBuilder {
-    /// A builder with no host callback and guest logs going to the `log` crate.
+    /// A builder with no host callback and guest logs going to `tracing` (target `wapc::guest`).
     pub fn new() -> Self {
         Self::default()
     }

@@ -90,12 +90,13 @@ impl ModuleState {
         }
     }
 
-    /// Hands a guest's log line to the console-log handler, or to the `log` crate at info level (target
-    /// `wapc::guest`) when none was given.
+    /// Hands a guest's log line to the console-log handler, or, when none was given, makes it a `tracing` event
+    /// at info level, target `wapc::guest`, with the host's id in its field `host` (`log` users get it as a
+    /// record of the same target and level while no tracing subscriber is set).
     pub(crate) fn console_log(&self, message: &str) {
         match &self.console_log {
             Some(handler) => handler(self.id, message),
-            None => log::info!(target: "wapc::guest", "[{}] {message}", self.id),
+            None => tracing::info!(target: "wapc::guest", host = self.id, "{message}"),
         }
     }
 }

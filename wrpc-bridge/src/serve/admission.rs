@@ -25,7 +25,7 @@ impl Admission {
         let place = tokio::time::timeout(self.wait, Arc::clone(&self.places).acquire_owned()).await;
         let place = place.ok().and_then(Result::ok);
         if place.is_none() {
-            log::warn!(
+            tracing::warn!(
                 "wrpc-bridge: refused an invocation: {} are in flight and none ended within {:?}",
                 self.max,
                 self.wait

@@ -273,7 +273,7 @@ impl ServiceBuilder {
                 if self.aliases.contains_key(function) {
                     return Err(ConfigError::Unsupported { target: "service".to_owned(), source: refusal });
                 }
-                log::warn!("wrpc-bridge: the service leaves out {refusal}");
+                tracing::warn!("wrpc-bridge: the service leaves out {refusal}");
             }
         }
         let served: Vec<Arc<Served>> = self
@@ -397,7 +397,7 @@ impl Service {
         let nats = self.nats.clone();
         let _ = self.runtime.block_on(async move {
             if tokio::time::timeout(grace, shared.tracker.wait()).await.is_err() {
-                log::warn!(
+                tracing::warn!(
                     "wrpc-bridge: cut off the calls and answers still in flight after the grace period of {grace:?}"
                 );
                 shared.cut.cancel();
@@ -410,7 +410,7 @@ impl Service {
                     Err(_) => Some(format!("the connection was down for {left:?}")),
                 };
                 if let Some(failure) = failure {
-                    log::warn!("wrpc-bridge: the last answers may not have reached the NATS server: {failure}");
+                    tracing::warn!("wrpc-bridge: the last answers may not have reached the NATS server: {failure}");
                 }
             }
         });
