@@ -174,7 +174,8 @@ pub struct HostCallFuture(PendingAnswer);
 enum PendingAnswer {
     /// Known at once (a blocking callback, or none); `None` once handed out.
     Ready(Option<std::result::Result<Vec<u8>, String>>),
-    Awaiting(crate::HostCallbackFuture),
+    /// The callback's future, and the host call's span, entered while it is polled.
+    Awaiting(crate::HostCallbackFuture, tracing::Span),
 }
 
 #[cfg(feature = "async")]
@@ -183,8 +184,8 @@ impl HostCallFuture {
         HostCallFuture(PendingAnswer::Ready(Some(answer)))
     }
 
-    pub(crate) fn pending(future: crate::HostCallbackFuture) -> Self {
-        HostCallFuture(PendingAnswer::Awaiting(future))
+    pub(crate) fn pending(future: crate::HostCallbackFuture, span: tracing::Span) -> Self {
+        HostCallFuture(PendingAnswer::Awaiting(future, span))
     }
 }
 
@@ -201,11 +202,13 @@ impl Future for HostCallFuture {
                 Some(answer) => answer,
                 None => return Poll::Ready(Err(Error::provider("a host call's future was polled after it ended"))),
             },
-            PendingAnswer::Awaiting(future) => match catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
-                Err(panic) => return Poll::Ready(Err(crate::module_state::callback_panicked(&*panic))),
-                Ok(Poll::Pending) => return Poll::Pending,
-                Ok(Poll::Ready(answer)) => answer.map_err(|error| error.to_string()),
-            },
+            PendingAnswer::Awaiting(future, span) => {
+                match span.in_scope(|| catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx)))) {
+                    Err(panic) => return Poll::Ready(Err(crate::module_state::callback_panicked(&*panic))),
+                    Ok(Poll::Pending) => return Poll::Pending,
+                    Ok(Poll::Ready(answer)) => answer.map_err(|error| error.to_string()),
+                }
+            }
         };
         Poll::Ready(ActiveCall::with_current(|call| Ok(record_host_answer(active(call, HOST_CALL)?, answer))))
     }
@@ -217,7 +220,7 @@ impl std::fmt::Debug for HostCallFuture {
         let state = match &self.0 {
             PendingAnswer::Ready(Some(_)) => "ready",
             PendingAnswer::Ready(None) => "ended",
-            PendingAnswer::Awaiting(_) => "awaiting",
+            PendingAnswer::Awaiting(..) => "awaiting",
         };
         f.debug_tuple("HostCallFuture").field(&state).finish()
     }

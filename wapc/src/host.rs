@@ -11,6 +11,7 @@ use crate::active_call::{ActiveCall, Request};
 use crate::errors::panic_message;
 use crate::errors::{AbiProblem, Error, ExecutionLimit, NO_GUEST_ERROR_TEXT, Result};
 use crate::module_state::{Callback, ModuleState};
+use crate::spans;
 use crate::wapc_functions::GUEST_CALL;
 use crate::{ConsoleLog, HostCallback, HostCallbackFn, WebAssemblyEngineProvider};
 
@@ -96,6 +97,15 @@ impl WapcHost {
     /// when the call was aborted; [`Error::Reentrant`] when called from this host's own callback;
     /// [`Error::PayloadTooLarge`] when the operation or payload is longer than `i32::MAX` bytes.
     pub fn call(&self, operation: &str, payload: &[u8]) -> Result<Vec<u8>> {
+        let Some(span) = spans::call(self.state.id(), operation, payload) else {
+            return self.call_guest(operation, payload);
+        };
+        let result = span.in_scope(|| self.call_guest(operation, payload));
+        spans::record_outcome(&span, &result);
+        result
+    }
+
+    fn call_guest(&self, operation: &str, payload: &[u8]) -> Result<Vec<u8>> {
         let op_length = abi_length("the operation name", operation.len())?;
         let msg_length = abi_length("the payload", payload.len())?;
         if ActiveCall::is_running(&self.state) {

@@ -8,11 +8,13 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::sync::{Mutex, MutexGuard};
+use tracing::Instrument;
 
 use crate::active_call::{ActiveCall, Request};
 use crate::errors::{Error, ExecutionLimit, Result, panic_message};
 use crate::host::{abi_length, next_host_id, outcome};
 use crate::module_state::{Callback, ModuleState};
+use crate::spans;
 use crate::{ConsoleLog, HostCallbackAsync, HostCallbackFuture, WebAssemblyEngineProviderAsync};
 
 /// The state an async host shares with its provider: the same [`ModuleState`] a [`WapcHost`](crate::WapcHost)
@@ -86,6 +88,15 @@ impl WapcHostAsync {
     /// # Errors
     /// Those of [`WapcHost::call`](crate::WapcHost::call).
     pub async fn call(&self, operation: &str, payload: &[u8]) -> Result<Vec<u8>> {
+        let Some(span) = spans::call(self.state.id(), operation, payload) else {
+            return self.call_guest(operation, payload).await;
+        };
+        let result = self.call_guest(operation, payload).instrument(span.clone()).await;
+        spans::record_outcome(&span, &result);
+        result
+    }
+
+    async fn call_guest(&self, operation: &str, payload: &[u8]) -> Result<Vec<u8>> {
         let op_length = abi_length("the operation name", operation.len())?;
         let msg_length = abi_length("the payload", payload.len())?;
         if ActiveCall::is_running(&self.state) {

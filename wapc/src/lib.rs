@@ -61,6 +61,7 @@ mod provider;
 mod provider_async;
 mod resource_limits;
 mod resource_usage;
+mod spans;
 pub mod wapc_functions;
 mod wasi;
 

@@ -61,6 +61,7 @@ impl ModuleState {
         };
         // A panicking callback leaves nothing of the host half-updated: the call's slots are written only after
         // it returns, and the instance the guest was running in is replaced.
+        let _span = crate::spans::host_call(binding, namespace, operation).entered();
         match catch_unwind(AssertUnwindSafe(|| callback(self.id, binding, namespace, operation, payload))) {
             Ok(Ok(response)) => Ok(Ok(response)),
             Ok(Err(error)) => Ok(Err(error.to_string())),
@@ -81,10 +82,14 @@ impl ModuleState {
         use crate::abi::HostCallFuture;
         match &self.host_callback {
             Callback::Awaiting(callback) => {
+                let span = crate::spans::host_call(binding, namespace, operation);
                 let (binding, namespace, operation) = (binding.to_owned(), namespace.to_owned(), operation.to_owned());
-                catch_unwind(AssertUnwindSafe(|| callback(self.id, binding, namespace, operation, payload.to_vec())))
-                    .map(HostCallFuture::pending)
-                    .map_err(|panic| callback_panicked(&*panic))
+                let started = span.in_scope(|| {
+                    catch_unwind(AssertUnwindSafe(|| {
+                        callback(self.id, binding, namespace, operation, payload.to_vec())
+                    }))
+                });
+                started.map(|future| HostCallFuture::pending(future, span)).map_err(|panic| callback_panicked(&*panic))
             }
             _ => self.host_call(binding, namespace, operation, payload).map(HostCallFuture::ready),
         }
