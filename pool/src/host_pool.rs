@@ -67,7 +67,7 @@ impl HostPool {
             .grow_after(max_wait)
             .idle_timeout(Some(max_idle))
             .build_from_hosts_leniently(move || Ok(factory()));
-        let pool = pool.map_err(|error| tracing::error!("host pool `{name}` could not start: {error}")).ok();
+        let pool = pool.map_err(|error| wapc::__event!(error, "host pool `{name}` could not start: {error}")).ok();
         HostPool { name, pool }
     }
 

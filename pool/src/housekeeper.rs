@@ -71,7 +71,7 @@ fn make_all(pool: &Shared, grants: Vec<Grant>) -> Option<Instant> {
                 pool.retire(stale);
             }
             Err(error) => {
-                tracing::warn!("pool `{}` could not make an instance: {error}", pool.settings.name);
+                wapc::__event!(warn, "pool `{}` could not make an instance: {error}", pool.settings.name);
                 pool.update(State::forget_one);
                 retry_at = Some(Instant::now() + RETRY_AFTER_FAILURE);
             }

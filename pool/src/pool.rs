@@ -36,7 +36,9 @@ impl Pool {
         let shared = Self::shared(settings, source);
         match warm(&shared) {
             Err(error) if strict => return Err(error),
-            Err(error) => tracing::warn!("pool `{}` could not make its first instances: {error}", shared.settings.name),
+            Err(error) => {
+                wapc::__event!(warn, "pool `{}` could not make its first instances: {error}", shared.settings.name)
+            }
             Ok(()) => {}
         }
         Self::run(shared)

@@ -58,7 +58,7 @@ impl Threads {
         let started =
             std::thread::Builder::new().name(format!("{}-{number}", self.inner.name)).spawn(move || inner.work());
         if let Err(error) = started {
-            tracing::error!("pool `{}` could not start a thread: {error}", self.inner.name);
+            wapc::__event!(error, "pool `{}` could not start a thread: {error}", self.inner.name);
             let mut queue = self.inner.queue.lock();
             queue.threads -= 1;
             if queue.threads == 0 {

@@ -117,5 +117,31 @@ impl<F> HostCallbackFn for F where
 {
 }
 
+/// What [`__event!`] expands to: not part of the API.
+#[doc(hidden)]
+pub mod __private {
+    pub use {log, tracing};
+}
+
+/// An event for `tracing` subscribers and, while none has been set, the same as a record for `log` loggers (what
+/// `env_logger::init()` users, such as upstream's examples, see). The crates of this project log through it:
+/// `wapc::__event!(warn, "text {}", value)`, optionally with `target: "..."` first.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __event {
+    ($level:ident, target: $target:expr, $($arg:tt)+) => {{
+        $crate::__private::tracing::$level!(target: $target, $($arg)+);
+        if !$crate::__private::tracing::dispatcher::has_been_set() {
+            $crate::__private::log::$level!(target: $target, $($arg)+);
+        }
+    }};
+    ($level:ident, $($arg:tt)+) => {{
+        $crate::__private::tracing::$level!($($arg)+);
+        if !$crate::__private::tracing::dispatcher::has_been_set() {
+            $crate::__private::log::$level!($($arg)+);
+        }
+    }};
+}
+
 /// A console-log handler: `(host id, line)` for each `__console_log` of the guest.
 pub type ConsoleLog = dyn Fn(u64, &str) + Send + Sync + 'static;

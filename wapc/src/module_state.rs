@@ -96,12 +96,17 @@ impl ModuleState {
     }
 
     /// Hands a guest's log line to the console-log handler, or, when none was given, makes it a `tracing` event
-    /// at info level, target `wapc::guest`, with the host's id in its field `host` (`log` users get it as a
-    /// record of the same target and level while no tracing subscriber is set).
+    /// at info level, target `wapc::guest`, with the host's id in its field `host` (and, while no tracing
+    /// subscriber has been set, a `log` record of the same target and level, ending `host=<id>`).
     pub(crate) fn console_log(&self, message: &str) {
         match &self.console_log {
             Some(handler) => handler(self.id, message),
-            None => tracing::info!(target: "wapc::guest", host = self.id, "{message}"),
+            None => {
+                tracing::info!(target: "wapc::guest", host = self.id, "{message}");
+                if !tracing::dispatcher::has_been_set() {
+                    log::info!(target: "wapc::guest", "{message} host={}", self.id);
+                }
+            }
         }
     }
 }

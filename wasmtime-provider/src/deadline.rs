@@ -263,7 +263,7 @@ impl Ticker {
         std::thread::Builder::new()
             .name("wapc-epoch-ticker".into())
             .spawn(move || Self::run(&weak))
-            .map_or_else(|e| tracing::error!("cannot start the deadline ticker thread: {e}"), drop);
+            .map_or_else(|e| wapc::__event!(error, "cannot start the deadline ticker thread: {e}"), drop);
         ticker
     }
 

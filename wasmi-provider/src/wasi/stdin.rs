@@ -101,7 +101,7 @@ impl Forwarder {
 }
 
 fn cannot_forward(error: io::Error) {
-    tracing::error!("cannot forward the host's stdin to guests: {error}");
+    wapc::__event!(error, "cannot forward the host's stdin to guests: {error}");
 }
 
 #[wiggle::async_trait]

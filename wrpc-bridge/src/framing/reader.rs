@@ -228,7 +228,7 @@ impl<R> FrameReader<R> {
 
     fn broken(&self, violation: Violation) -> io::Error {
         if self.violation.0.set(violation.clone()).is_ok() {
-            tracing::warn!("wrpc-bridge: closed the connection {}: {violation}", self.connection);
+            wapc::__event!(warn, "wrpc-bridge: closed the connection {}: {violation}", self.connection);
         }
         io::Error::new(io::ErrorKind::InvalidData, violation)
     }

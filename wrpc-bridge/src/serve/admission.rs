@@ -25,7 +25,8 @@ impl Admission {
         let place = tokio::time::timeout(self.wait, Arc::clone(&self.places).acquire_owned()).await;
         let place = place.ok().and_then(Result::ok);
         if place.is_none() {
-            tracing::warn!(
+            wapc::__event!(
+                warn,
                 "wrpc-bridge: refused an invocation: {} are in flight and none ended within {:?}",
                 self.max,
                 self.wait

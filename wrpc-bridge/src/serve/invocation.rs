@@ -39,7 +39,7 @@ pub(super) async fn invocation_loop<C, O, I>(
 {
     let mut invocations = std::pin::pin!(invocations);
     let dispatch = |next: anyhow::Result<(C, O, I)>| match next {
-        Err(e) => tracing::warn!("wrpc-bridge: a failed invocation of {served}: {}", one_line(&e)),
+        Err(e) => wapc::__event!(warn, "wrpc-bridge: a failed invocation of {served}: {}", one_line(&e)),
         Ok((_, results, params)) => {
             let (shared, served, admission) = (Arc::clone(&shared), Arc::clone(&served), admission.clone());
             let tracker = shared.tracker.clone();
@@ -52,9 +52,9 @@ pub(super) async fn invocation_loop<C, O, I>(
                     None => None,
                 };
                 tokio::select! {
-                    () = shared.cut.cancelled() => tracing::warn!("wrpc-bridge: {served}: cut off when the service stopped"),
+                    () = shared.cut.cancelled() => wapc::__event!(warn, "wrpc-bridge: {served}: cut off when the service stopped"),
                     handled = handle(&shared, &served, params, results) => if let Err(e) = handled {
-                        tracing::warn!("wrpc-bridge: {served} failed: {}", one_line(&e));
+                        wapc::__event!(warn, "wrpc-bridge: {served} failed: {}", one_line(&e));
                     },
                 }
             });
@@ -183,7 +183,7 @@ fn client_error_text(served: &Served, error: Error) -> Cow<'static, str> {
     match error {
         Error::GuestError(text) => Cow::Owned(text),
         error => {
-            tracing::warn!("wrpc-bridge: {served}: {error}");
+            wapc::__event!(warn, "wrpc-bridge: {served}: {error}");
             Cow::Borrowed(match error {
                 Error::Trap(_) => "the guest trapped",
                 Error::DeadlineExceeded(_) => "the guest ran out of time",

@@ -92,7 +92,7 @@ pub(super) async fn accept_loop<L: Listen>(
         let (read, write, peer) = match connection {
             Ok(connection) => connection,
             Err(e) => {
-                tracing::warn!("wrpc-bridge: accepting a connection failed: {e}");
+                wapc::__event!(warn, "wrpc-bridge: accepting a connection failed: {e}");
                 tokio::time::sleep(ACCEPT_BACKOFF).await;
                 continue;
             }
@@ -112,8 +112,8 @@ pub(super) async fn accept_loop<L: Listen>(
                     Ok(Ok(())) => {}
                     // The reader has said why.
                     Ok(Err(AcceptError::IO(e))) if Violation::of(&e).is_some() => {}
-                    Ok(Err(e)) => tracing::warn!("wrpc-bridge: refused a connection: {e}"),
-                    Err(_) => tracing::warn!("wrpc-bridge: a connection named no function within {HANDSHAKE_TIMEOUT:?}"),
+                    Ok(Err(e)) => wapc::__event!(warn, "wrpc-bridge: refused a connection: {e}"),
+                    Err(_) => wapc::__event!(warn, "wrpc-bridge: a connection named no function within {HANDSHAKE_TIMEOUT:?}"),
                 },
             }
         });

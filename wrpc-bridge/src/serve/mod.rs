@@ -273,7 +273,7 @@ impl ServiceBuilder {
                 if self.aliases.contains_key(function) {
                     return Err(ConfigError::Unsupported { target: "service".to_owned(), source: refusal });
                 }
-                tracing::warn!("wrpc-bridge: the service leaves out {refusal}");
+                wapc::__event!(warn, "wrpc-bridge: the service leaves out {refusal}");
             }
         }
         let served: Vec<Arc<Served>> = self
@@ -397,7 +397,8 @@ impl Service {
         let nats = self.nats.clone();
         let _ = self.runtime.block_on(async move {
             if tokio::time::timeout(grace, shared.tracker.wait()).await.is_err() {
-                tracing::warn!(
+                wapc::__event!(
+                    warn,
                     "wrpc-bridge: cut off the calls and answers still in flight after the grace period of {grace:?}"
                 );
                 shared.cut.cancel();
@@ -410,7 +411,10 @@ impl Service {
                     Err(_) => Some(format!("the connection was down for {left:?}")),
                 };
                 if let Some(failure) = failure {
-                    tracing::warn!("wrpc-bridge: the last answers may not have reached the NATS server: {failure}");
+                    wapc::__event!(
+                        warn,
+                        "wrpc-bridge: the last answers may not have reached the NATS server: {failure}"
+                    );
                 }
             }
         });
