@@ -26,7 +26,7 @@ pub fn run(data: &[u8]) {
     assert!(wire.len() <= cap, "{} bytes written under a cap of {cap}", wire.len());
     let scanned = WireScanner::params(&function.params, usize::MAX).scan(&wire);
     assert_eq!(scanned, Ok(Some(wire.len())), "the scanner disagrees about where the parameters end");
-    let (used, decoded) = decode_params(&function, &wire, &Options::default()).expect("written parameters decode");
+    let (used, decoded) = decode_params(&function, &wire, &[], &Options::default()).expect("written parameters decode");
     assert_eq!(used, wire.len());
     let mut again = Vec::new();
     encode_params(&function, &decoded, &Options::default(), &mut again).expect("decoded parameters encode");

@@ -20,14 +20,14 @@ pub fn run(data: &[u8]) {
 
     let scanned = WireScanner::params(&function.params, usize::MAX).scan(wire);
     assert_eq!(scanned, byte_at_a_time(&function.params, wire), "the scanner depends on how the bytes arrive");
-    match decode_params(&function, wire, &capped) {
+    match decode_params(&function, wire, &[], &capped) {
         Ok((used, msgpack)) => {
             assert!(msgpack.len() <= cap, "{} bytes written under a cap of {cap}", msgpack.len());
             assert_eq!(scanned, Ok(Some(used)), "the scanner disagrees about where the parameters end");
             let mut again = Vec::new();
             encode_params(&function, &msgpack, &Options::default(), &mut again).expect("decoded parameters encode");
             let (used_again, msgpack_again) =
-                decode_params(&function, &again, &Options::default()).expect("encoded parameters decode");
+                decode_params(&function, &again, &[], &Options::default()).expect("encoded parameters decode");
             assert_eq!((used_again, &msgpack_again), (again.len(), &msgpack), "the round trip changed the value");
             let mut results = Vec::new();
             let _ = encode_results(&function, Ok(&msgpack), &capped, &mut results);
@@ -42,7 +42,7 @@ pub fn run(data: &[u8]) {
             }
         }
     }
-    if let Ok((_, wrpc_bridge::transcode::Outcome::Ok(msgpack))) = decode_results(&function, wire, &capped) {
+    if let Ok((_, wrpc_bridge::transcode::Outcome::Ok(msgpack))) = decode_results(&function, wire, &[], &capped) {
         assert!(msgpack.len() <= cap);
     }
 }

@@ -90,7 +90,7 @@ fn bench_case(c: &mut Criterion, name: &str, msgpack: &[u8], wave_text: &str, ta
     let value: Value = wasm_wave::from_str(&ty, wave_text).unwrap();
     wrpc_wave::ValueEncoder::new(&ty).encode(&value, &mut reference).unwrap();
     assert_eq!(ours, reference.as_ref());
-    let (_, decoded) = transcode::decode_results(give_fn, &ours, &options).unwrap();
+    let (_, decoded) = transcode::decode_results(give_fn, &ours, &[], &options).unwrap();
     assert!(matches!(decoded, transcode::Outcome::Ok(ref bytes) if bytes == msgpack));
 
     let mut group = c.benchmark_group(format!("encode/{name}"));
@@ -112,8 +112,9 @@ fn bench_case(c: &mut Criterion, name: &str, msgpack: &[u8], wave_text: &str, ta
     group.finish();
 
     let mut group = c.benchmark_group(format!("decode/{name}"));
-    group
-        .bench_function("ours", |b| b.iter(|| transcode::decode_results(give_fn, black_box(&ours), &options).unwrap()));
+    group.bench_function("ours", |b| {
+        b.iter(|| transcode::decode_results(give_fn, black_box(&ours), &[], &options).unwrap())
+    });
     group.bench_function("wave", |b| {
         b.iter(|| {
             let value: Value = wrpc_wave::decode_value(black_box(&ours), &ty).unwrap();

@@ -5,19 +5,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::runtime::Handle;
+use tokio::time::Instant;
 use wapc::{HostCallback, HostCallbackAsync};
 
 use crate::config::{BridgeConfig, DEFAULT_DEADLINE, DEFAULT_MAX_RESULT_BYTES};
 use crate::error::{CallError, CallSite, ConfigError, one_line};
 use crate::framing::Violation;
+use crate::receive::{ReceiveError, receive};
 use crate::routing::{Destination, Route, Router, Signature};
 use crate::runtime::BridgeRuntime;
 use crate::target::Target;
-use crate::transcode::{self, ErrorKind, Outcome, WireScanner};
-use crate::transport::{CallContext, Transport};
-use crate::wit::Type;
+use crate::transcode::{self, Options, Outcome, Received, TranscodeError, WireScanner};
+use crate::transport::{CallContext, Request};
+use crate::wit::Function;
 
 /// Forwards waPC host calls to wRPC peers. Cheap to clone; clones share targets and runtime.
 ///
@@ -188,6 +189,7 @@ impl Inner {
         context: CallContext<'_>,
         payload: &[u8],
     ) -> Result<Vec<u8>, CallError> {
+        let deadline = Instant::now() + self.deadline;
         let target = destination.target;
         let site = || {
             Box::new(CallSite {
@@ -197,99 +199,107 @@ impl Inner {
                 function: destination.function.clone().into_owned(),
             })
         };
-        let mut params = Vec::with_capacity(payload.len() + 16);
-        match destination.signature {
-            Signature::Typed(function) => transcode::encode_params(function, payload, &target.options, &mut params)
-                .map_err(|source| CallError::Params { site: site(), source })?,
-            Signature::Opaque => transcode::opaque::encode_params(payload, &mut params),
-        }
-        let result_types = match destination.signature {
-            Signature::Typed(function) => function.results.as_slice(),
-            Signature::Opaque => transcode::opaque::result_types(),
-        };
-        let call = (destination.instance, destination.function.as_ref(), Bytes::from(params));
-        let exchange = exchange(&*target.transport, context, call, result_types);
-        let results = match tokio::time::timeout(self.deadline, exchange).await {
-            Ok(Ok(results)) => results,
-            Ok(Err(Failure::TooLarge)) => {
-                return Err(CallError::ResultTooLarge { site: site(), limit: self.max_result_bytes });
+        let (request, result_types) = match destination.signature {
+            Signature::Typed(function) => (
+                typed_request(function, payload, &target.options)
+                    .map_err(|source| CallError::Params { site: site(), source })?,
+                function.results.as_slice(),
+            ),
+            Signature::Opaque => {
+                let mut params = Vec::with_capacity(payload.len() + 16);
+                transcode::opaque::encode_params(payload, &mut params);
+                let request = Request { params: Bytes::from(params), deferred: Vec::new(), result_paths: Vec::new() };
+                (request, transcode::opaque::result_types())
             }
-            Ok(Err(Failure::Transport(message))) => return Err(CallError::Transport { site: site(), message }),
-            Err(_elapsed) => return Err(CallError::Deadline { site: site(), deadline: self.deadline }),
         };
-        let decoded = match destination.signature {
-            Signature::Typed(function) => transcode::decode_results(function, &results, &target.options),
-            Signature::Opaque => transcode::opaque::decode_results(&results),
+        let (instance, function) = (destination.instance, destination.function.as_ref());
+        let invoking = target.transport.invoke(context, instance, function, request);
+        let incoming = match tokio::time::timeout_at(deadline, invoking).await {
+            Ok(Ok(incoming)) => incoming,
+            Ok(Err(e)) => return Err(CallError::Transport { site: site(), message: one_line(&e) }),
+            Err(_elapsed) => return Err(CallError::Deadline { site: site(), deadline: self.deadline, waiting: None }),
         };
-        let (consumed, outcome) = decoded.map_err(|source| match source.is_incomplete() {
-            true => CallError::Transport {
-                site: site(),
-                message: format!("the peer ended its results after {} bytes, before they were complete", results.len()),
+        let scanner = WireScanner::results(result_types, self.max_result_bytes);
+        let values = receive(incoming, scanner, self.max_result_bytes, deadline).await.map_err(|e| match e {
+            ReceiveError::TooLarge => CallError::ResultTooLarge { site: site(), limit: self.max_result_bytes },
+            ReceiveError::Io(e) => match Violation::of(&e) {
+                Some(Violation::TooLarge { .. }) => {
+                    CallError::ResultTooLarge { site: site(), limit: self.max_result_bytes }
+                }
+                _ => CallError::Transport { site: site(), message: e.to_string() },
             },
-            false => CallError::Results { site: site(), source },
+            ReceiveError::Malformed { path: None, error, wire } => {
+                let source = match self.decode(destination, &wire, &[]) {
+                    Err(decoded) if !decoded.is_incomplete() => decoded,
+                    _ => error.in_root("results"),
+                };
+                CallError::Results { site: site(), source }
+            }
+            ReceiveError::Malformed { path: Some(path), error, .. } => {
+                CallError::Transport { site: site(), message: format!("on the results' path {path:?}: {error}") }
+            }
+            ReceiveError::Ended { path: None, after } => CallError::Transport {
+                site: site(),
+                message: format!("the peer ended its results after {after} bytes, before they were complete"),
+            },
+            ReceiveError::Ended { path: Some(path), after } => CallError::Transport {
+                site: site(),
+                message: format!(
+                    "the peer ended the results' path {path:?} after {after} bytes, before it was complete"
+                ),
+            },
+            ReceiveError::Deadline { waiting } => CallError::Deadline {
+                site: site(),
+                deadline: self.deadline,
+                waiting: waiting.map(|(path, ty)| format!("the {ty} on path {path:?}")),
+            },
         })?;
-        if consumed != results.len() {
-            let message = format!("the peer sent {} bytes after its results", results.len().saturating_sub(consumed));
-            return Err(CallError::Transport { site: site(), message });
+        let (consumed, outcome) = self
+            .decode(destination, &values.wire, &values.received)
+            .map_err(|source| CallError::Results { site: site(), source })?;
+        if consumed != values.wire.len() {
+            let extra = values.wire.len().saturating_sub(consumed);
+            return Err(CallError::Transport {
+                site: site(),
+                message: format!("the peer sent {extra} bytes after its results"),
+            });
         }
         match outcome {
             Outcome::Ok(response) => Ok(response),
             Outcome::Err(text) => Err(CallError::Remote(text)),
         }
     }
-}
 
-/// Why an exchange failed.
-enum Failure {
-    Transport(String),
-    TooLarge,
-}
-
-/// Invokes `(instance, function, params)`, ends the parameters, and reads the results until they are complete
-/// (values of `result_types`) or the peer ends them, at most the context's `max_result_bytes`. Complete results
-/// are not waited on for the connection's end, as wRPC's own clients do not wait: the peer closes it when its
-/// handler is done, which may be a scheduling round later. Bytes past the results that came with them are kept,
-/// for decoding to refuse.
-async fn exchange(
-    transport: &dyn Transport,
-    context: CallContext<'_>,
-    (instance, function, params): (&str, &str, Bytes),
-    result_types: &[Type],
-) -> Result<Vec<u8>, Failure> {
-    let max_result_bytes = context.max_result_bytes;
-    let io_error = |e: std::io::Error| match Violation::of(&e) {
-        Some(Violation::TooLarge { .. }) => Failure::TooLarge,
-        _ => Failure::Transport(e.to_string()),
-    };
-    let (mut params, results) =
-        transport.invoke(context, instance, function, params).await.map_err(|e| Failure::Transport(one_line(&e)))?;
-    // The peer waits for the end of the parameters: shut the stream down, then drop it.
-    params.shutdown().await.map_err(io_error)?;
-    drop(params);
-    let cap = u64::try_from(max_result_bytes).unwrap_or(u64::MAX).saturating_add(1);
-    let mut results = results.take(cap);
-    let mut scanner = WireScanner::results(result_types, max_result_bytes);
-    let mut buffer = Vec::new();
-    loop {
-        buffer.reserve(RESULTS_CHUNK);
-        if results.read_buf(&mut buffer).await.map_err(io_error)? == 0 {
-            break;
-        }
-        match scanner.scan(&buffer) {
-            Ok(None) => {}
-            Err(e) if matches!(e.kind(), ErrorKind::TooLarge { .. }) => return Err(Failure::TooLarge),
-            // Complete, or bytes that cannot be the results (decoding them says what is wrong).
-            Ok(Some(_)) | Err(_) => break,
+    /// Decodes complete results.
+    fn decode(
+        &self,
+        destination: &Destination<'_>,
+        wire: &[u8],
+        received: &[Received],
+    ) -> Result<(usize, Outcome), TranscodeError> {
+        match destination.signature {
+            Signature::Typed(function) => {
+                transcode::decode_results(function, wire, received, &destination.target.options)
+            }
+            Signature::Opaque => transcode::opaque::decode_results(wire),
         }
     }
-    if buffer.len() > max_result_bytes {
-        return Err(Failure::TooLarge);
-    }
-    Ok(buffer)
 }
 
-/// How much room the results' buffer makes for each read.
-const RESULTS_CHUNK: usize = 8 * 1024;
+/// The invocation of `function` with the guest's msgpack `payload`: its parameters, the ends of the empty streams
+/// they send pending, and the paths its results' streams and futures may follow on.
+fn typed_request(function: &Function, payload: &[u8], options: &Options) -> Result<Request, TranscodeError> {
+    let mut params = Vec::with_capacity(payload.len() + 16);
+    transcode::encode_params(function, payload, options, &mut params)?;
+    let mut deferred = Vec::new();
+    if function.params.iter().any(|(_, ty)| ty.holds_async()) {
+        let scanner = WireScanner::params(&function.params, usize::MAX);
+        for path in transcode::stream_ends(scanner, &params).map_err(|e| e.in_root("params"))? {
+            deferred.push((path, Bytes::from_static(&[0])));
+        }
+    }
+    Ok(Request { params: Bytes::from(params), deferred, result_paths: function.result_paths() })
+}
 
 impl BridgeBuilder {
     /// Adds a target under `name`: by convention, guests reach it with `binding` `name`.

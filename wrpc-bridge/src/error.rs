@@ -131,12 +131,15 @@ pub enum CallError {
     },
     /// The call did not complete within the deadline (invoking, sending the parameters and reading the results
     /// together).
-    #[error("calling {site} took longer than the deadline of {deadline:?}")]
+    #[error("calling {site} took longer than the deadline of {deadline:?}{}", waiting_for(waiting.as_deref()))]
     Deadline {
         /// Where the call went.
         site: Box<CallSite>,
         /// The deadline.
         deadline: Duration,
+        /// What the results were still waiting for, when they had arrived but a stream or future they sent
+        /// pending had not: e.g. "the stream<u8> on path [0]".
+        waiting: Option<String>,
     },
     /// The peer sent more result bytes than the configured cap.
     #[error("the results of {site} exceed the cap of {limit} bytes")]
@@ -161,6 +164,10 @@ pub enum CallError {
     /// The calling thread cannot wait for the call (it is the only thread of the runtime that would run it).
     #[error("{0}")]
     Blocking(&'static str),
+}
+
+fn waiting_for(waiting: Option<&str>) -> String {
+    waiting.map(|waiting| format!(", waiting for {waiting}")).unwrap_or_default()
 }
 
 /// `error` and its causes on one line, each said once. async-nats's errors already end with their source, which

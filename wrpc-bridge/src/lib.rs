@@ -42,6 +42,7 @@ pub mod config;
 pub mod error;
 pub mod framing;
 pub mod naming;
+mod receive;
 pub mod routing;
 pub mod runtime;
 pub mod serve;

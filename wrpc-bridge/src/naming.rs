@@ -12,6 +12,9 @@ use std::borrow::Cow;
 /// assert_eq!(to_kebab("get_value"), "get-value");
 /// assert_eq!(to_kebab("HTTPServer"), "http-server");
 /// assert_eq!(to_kebab("get-many"), "get-many");
+/// // A resource's functions: each side of the dot on its own.
+/// assert_eq!(to_kebab("myBucket.getValue"), "my-bucket.get-value");
+/// assert_eq!(to_kebab("my_bucket.get_value"), "my-bucket.get-value");
 /// ```
 #[must_use]
 pub fn to_kebab(name: &str) -> Cow<'_, str> {

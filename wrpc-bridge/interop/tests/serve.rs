@@ -81,7 +81,7 @@ fn a_served_interface_leaves_out_what_the_bridge_cannot_carry_and_serves_the_res
     let wit = "package legacy:guest@0.1.0;
         interface api {
             echo: func(payload: list<u8>) -> result<list<u8>, string>;
-            blob: func() -> stream<u8>;
+            blob: func() -> list<stream<u8>>;
         }";
     let catalog = Catalog::parse("api.wit", wit).unwrap();
     let interface = catalog.interface("legacy:guest/api@0.1.0").unwrap();
@@ -90,7 +90,8 @@ fn a_served_interface_leaves_out_what_the_bridge_cannot_carry_and_serves_the_res
     assert_eq!(
         error.to_string(),
         "`service` cannot carry the function a route or operation names: function `blob` of \
-         `legacy:guest/api@0.1.0` uses a stream, which the bridge cannot carry"
+         `legacy:guest/api@0.1.0` uses a stream or future inside a list, a stream or a future, which the bridge \
+         cannot carry"
     );
     let (service, runtime, client) = serve_on_loopback(ServiceBuilder::new(host).typed(interface));
     let payload = Bytes::from_static(b"still served");

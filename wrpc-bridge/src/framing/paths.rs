@@ -32,6 +32,12 @@ impl Paths {
         Paths { subscribed, depth }
     }
 
+    /// These paths, each exactly (no wildcard).
+    #[must_use]
+    pub fn exact(paths: &[Box<[usize]>]) -> Self {
+        Self::new(paths.iter().map(|path| path.iter().copied().map(Some).collect::<Box<[_]>>()))
+    }
+
     /// No path but the root: an invocation without streams or futures.
     #[must_use]
     pub fn root_only() -> Self {

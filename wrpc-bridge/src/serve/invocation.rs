@@ -1,29 +1,31 @@
 //! Serving one function: taking its invocations, and answering each by a call into the guest.
 //!
-//! An invocation's parameters must arrive within the service's parameter timeout and cap. A [`WireScanner`]
+//! An invocation's parameters must arrive within the service's parameter timeout and cap, with the streams and
+//! futures they send pending (read from their paths at once: the guest takes them whole). A [`WireScanner`]
 //! finds where they end as the bytes arrive, so that they are decoded once, when complete; large ones are
-//! decoded, and the guest is always called, on the service's [`Workers`].
+//! decoded, and the guest is always called, on the service's [`Workers`]. Results are sent inline, but for an
+//! empty stream, which is sent pending with its end on its path.
 
 use std::borrow::Cow;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use bytes::{BufMut, Bytes};
+use bytes::Bytes;
 use futures::{FutureExt, Stream, StreamExt};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::time::Instant;
 use wapc::errors::{Error, Resource, ResourceLimit};
+use wrpc_transport::Index;
 
 use super::admission::Admission;
 use super::{Served, ServedGuest, Shape, Shared};
 use crate::error::one_line;
+use crate::receive::{ReceiveError, Values, receive};
 use crate::transcode::{self, WireScanner};
-use crate::wit::Type;
+use crate::transport::{Incoming, ValuesReader, indexed};
 
 /// Parameters up to this size are decoded on the async worker that read them: it takes microseconds.
 const DECODE_INLINE_BYTES: usize = 64 * 1024;
-
-/// How much more room to make for parameters at a time, at most: memory grows with the bytes that arrive.
-const READ_CHUNK: usize = 64 * 1024;
 
 /// Takes a function's invocations until the service stops, handling each in a task of its own. Invocations that
 /// have already arrived when it stops are still handled. `admission` is given when each invocation must take a
@@ -34,8 +36,8 @@ pub(super) async fn invocation_loop<C, O, I>(
     served: Arc<Served>,
     admission: Option<Admission>,
 ) where
-    O: AsyncWrite + Send + Unpin + 'static,
-    I: AsyncRead + Send + Unpin + 'static,
+    O: AsyncWrite + Index<O> + Send + Unpin + 'static,
+    I: AsyncRead + Index<I> + Send + Unpin + 'static,
 {
     let mut invocations = std::pin::pin!(invocations);
     let dispatch = |next: anyhow::Result<(C, O, I)>| match next {
@@ -78,52 +80,64 @@ pub(super) async fn invocation_loop<C, O, I>(
 /// One invocation: reads the parameters, calls the guest, writes the results.
 async fn handle<I, O>(shared: &Shared, served: &Arc<Served>, params: I, mut results: O) -> anyhow::Result<()>
 where
-    I: AsyncRead + Unpin,
-    O: AsyncWrite + Unpin,
+    I: AsyncRead + Index<I> + Send + Unpin + 'static,
+    O: AsyncWrite + Index<O> + Unpin,
 {
     let limits = &shared.limits;
-    let reading = read_params(params, served.params(), limits.max_invocation_bytes);
-    let wire = tokio::time::timeout(limits.params_timeout, reading)
-        .await
-        .map_err(|_| anyhow::anyhow!("the parameters did not arrive within {:?}", limits.params_timeout))??;
-    let payload = decode(shared, served, wire).await?;
+    let reader = |stream: I| -> ValuesReader { Box::pin(stream) };
+    let incoming = Incoming { paths: indexed(&params, &served.param_paths, reader)?, root: reader(params) };
+    let scanner = WireScanner::params(served.params(), limits.max_invocation_bytes);
+    let deadline = Instant::now() + limits.params_timeout;
+    let params = receive(incoming, scanner, limits.max_invocation_bytes, deadline).await.map_err(|e| match e {
+        ReceiveError::TooLarge => {
+            anyhow::anyhow!("the parameters take more than the cap of {} bytes", limits.max_invocation_bytes)
+        }
+        ReceiveError::Io(e) => e.into(),
+        ReceiveError::Malformed { path, error, .. } => anyhow::anyhow!("malformed parameters{}: {error}", on(path)),
+        ReceiveError::Ended { path: None, after } => {
+            anyhow::anyhow!("the client ended its parameters after {after} bytes, before they were complete")
+        }
+        ReceiveError::Ended { path: Some(path), after } => {
+            anyhow::anyhow!(
+                "the client ended the parameters' path {path:?} after {after} bytes, before it was complete"
+            )
+        }
+        ReceiveError::Deadline { waiting } => anyhow::anyhow!(
+            "the parameters did not arrive within {:?}{}",
+            limits.params_timeout,
+            waiting.map(|(path, ty)| format!(": the {ty} on path {path:?} did not end")).unwrap_or_default()
+        ),
+    })?;
+    anyhow::ensure!(params.end == params.wire.len(), "{} bytes follow the parameters", params.wire.len() - params.end);
+    let payload = decode(shared, served, params).await?;
     let encoded = answer(shared, served, payload).await?;
     results.write_all(&encoded).await?;
+    if served.results().iter().any(crate::wit::Type::holds_async) {
+        let ends = transcode::stream_ends(WireScanner::results(served.results(), usize::MAX), &encoded)?;
+        for path in ends {
+            let mut end = results.index(&path)?;
+            end.write_all(&[0]).await?;
+            end.shutdown().await?;
+        }
+    }
     results.flush().await?;
     results.shutdown().await?;
     Ok(())
 }
 
-/// Reads the parameters of `types` until they are complete (and nothing follows them), at most `max_bytes`. The
-/// stream is dropped as soon as they are: over NATS that ends its subscription, over sockets it stops reading.
-async fn read_params<I: AsyncRead + Unpin>(
-    mut params: I,
-    types: &[(String, Type)],
-    max_bytes: usize,
-) -> anyhow::Result<Vec<u8>> {
-    let mut scanner = WireScanner::params(types, max_bytes);
-    let mut wire = Vec::new();
-    loop {
-        if let Some(length) = scanner.scan(&wire)? {
-            anyhow::ensure!(length == wire.len(), "{} bytes follow the parameters", wire.len() - length);
-            return Ok(wire);
-        }
-        let room = max_bytes.saturating_sub(wire.len());
-        anyhow::ensure!(room > 0, "the parameters take more than the cap of {max_bytes} bytes");
-        wire.reserve(room.min(READ_CHUNK));
-        if params.read_buf(&mut (&mut wire).limit(room)).await? == 0 {
-            anyhow::bail!("the client ended its parameters after {} bytes, before they were complete", wire.len());
-        }
-    }
+/// " on the path [0, 1]" for a path, nothing for the root.
+fn on(path: Option<Box<[usize]>>) -> String {
+    path.map(|path| format!(" on the path {path:?}")).unwrap_or_default()
 }
 
 /// The guest's payload for these complete parameters, decoded on a worker when they are large.
-async fn decode(shared: &Shared, served: &Arc<Served>, wire: Vec<u8>) -> anyhow::Result<Bytes> {
-    if matches!(served.shape, Shape::Opaque) || wire.len() <= DECODE_INLINE_BYTES {
-        return served.payload(wire);
+async fn decode(shared: &Shared, served: &Arc<Served>, params: Values) -> anyhow::Result<Bytes> {
+    let size = params.wire.len() + params.received.iter().map(|received| received.wire.len()).sum::<usize>();
+    if matches!(served.shape, Shape::Opaque) || size <= DECODE_INLINE_BYTES {
+        return served.payload(params);
     }
     let decoding = Arc::clone(served);
-    shared.decoders.run(move || decoding.payload(wire)).await.context("decoding the parameters panicked")?
+    shared.decoders.run(move || decoding.payload(params)).await.context("decoding the parameters panicked")?
 }
 
 /// Calls the guest and encodes its answer as the function's results. A blocking host's call runs on the

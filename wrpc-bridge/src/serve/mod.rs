@@ -57,6 +57,7 @@ use wrpc_transport::Serve;
 use crate::address::Address;
 use crate::error::{ConfigError, one_line};
 use crate::framing::{Paths, ServedFunctions};
+use crate::receive::Values;
 use crate::runtime::BridgeRuntime;
 use crate::transcode::{self, NameCase, Options};
 use crate::transport::NatsOptions;
@@ -119,6 +120,8 @@ struct Served {
     operation: String,
     shape: Shape,
     options: Options,
+    /// The paths the parameters' streams and futures may follow on when sent pending.
+    param_paths: Vec<Box<[usize]>>,
 }
 
 /// How a served function's values are carried.
@@ -141,16 +144,26 @@ impl Served {
         }
     }
 
-    /// The guest's payload for the complete parameters `wire`: their bytes for an opaque function, their msgpack
-    /// for a typed one.
-    fn payload(&self, wire: Vec<u8>) -> anyhow::Result<Bytes> {
+    /// The types of the function's results.
+    fn results(&self) -> &[Type] {
+        match &self.shape {
+            Shape::Opaque => &OPAQUE.results,
+            Shape::Typed(function) => &function.results,
+        }
+    }
+
+    /// The guest's payload for the complete parameters: their bytes for an opaque function, their msgpack for a
+    /// typed one.
+    fn payload(&self, params: Values) -> anyhow::Result<Bytes> {
         Ok(match &self.shape {
             Shape::Opaque => {
-                let (end, payload) = transcode::opaque::decode_params(&wire)?;
+                let (end, payload) = transcode::opaque::decode_params(&params.wire)?;
                 let start = end.saturating_sub(payload.len());
-                Bytes::from(wire).slice(start..end)
+                Bytes::from(params.wire).slice(start..end)
             }
-            Shape::Typed(function) => Bytes::from(transcode::decode_params(function, &wire, &self.options)?.1),
+            Shape::Typed(function) => {
+                Bytes::from(transcode::decode_params(function, &params.wire, &params.received, &self.options)?.1)
+            }
         })
     }
 }
@@ -288,6 +301,7 @@ impl ServiceBuilder {
                         operation,
                         shape: Shape::Opaque,
                         options,
+                        param_paths: Vec::new(),
                     })
                     .collect::<Vec<_>>(),
                 Export::Typed(interface) => interface
@@ -297,6 +311,7 @@ impl ServiceBuilder {
                         instance: interface.id.clone(),
                         operation: self.aliases.get(&function.name).cloned().unwrap_or_else(|| function.name.clone()),
                         function: function.name.clone(),
+                        param_paths: function.param_paths(),
                         shape: Shape::Typed(function),
                         options,
                     })
@@ -461,7 +476,7 @@ impl Start {
     async fn on_socket<L: Listen>(self, listener: L) -> anyhow::Result<()> {
         let server = Arc::new(SocketServer::<L>::default());
         let functions = self.served.iter().fold(ServedFunctions::default(), |functions, served| {
-            functions.with(&served.instance, &served.function, Paths::root_only())
+            functions.with(&served.instance, &served.function, Paths::exact(&served.param_paths))
         });
         let admission = Admission::new(self.shared.limits.max_in_flight, self.shared.limits.admission_wait);
         let shared = Arc::clone(&self.shared);
@@ -483,7 +498,7 @@ impl Start {
         S: Serve + Send + Sync + 'static,
     {
         for served in &self.served {
-            let paths = Paths::root_only();
+            let paths = Paths::exact(&served.param_paths);
             let invocations = server.serve(&served.instance, &served.function, paths.subscribed().to_vec()).await?;
             let task = invocation::invocation_loop(
                 invocations,

@@ -83,6 +83,21 @@ pub(crate) fn value(r: &mut Reader<'_>, ty: &Type, out: &mut Vec<u8>, limit: usi
         Type::Flags(flags) => self::flags(r, ty, flags, out)?,
         Type::Option(some) => option(r, ty, some, out, limit)?,
         Type::Result { ok, err } => result(r, ty, ok.as_deref(), err.as_deref(), out, limit)?,
+        // Inline; an empty one is written pending (0x00 either way), its end left for the caller to send on its
+        // path.
+        Type::Stream(element) => list(r, ty, element, out, limit)?,
+        // Always ready.
+        Type::Future(value) => {
+            out.push(1);
+            payload_value(r, value.as_deref(), out, limit)?;
+        }
+        Type::Handle { .. } => match r.next()? {
+            Token::Bin(bytes) => {
+                wire::write_len(out, bytes.len());
+                out.extend_from_slice(bytes);
+            }
+            token => return Err(mismatch(format_args!("bin (the bytes of a {ty})"), &token)),
+        },
     }
     Ok(())
 }

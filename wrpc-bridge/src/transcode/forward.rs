@@ -1,10 +1,11 @@
 //! The forward direction: a guest calls a component function. Its msgpack parameters go out on
 //! the wire, and the results come back as msgpack.
 
+use super::decode::Decoder;
 use super::error::TranscodeError;
 use super::msgpack::{Reader, Token};
 use super::wire::WireReader;
-use super::{Options, Outcome, decode, encode, msgpack, wave, within};
+use super::{Options, Outcome, Received, encode, msgpack, wave, within};
 use crate::wit::{Function, Type};
 
 /// Transcodes the guest's msgpack `msgpack` into the wire encoding of `function`'s parameters,
@@ -60,7 +61,8 @@ fn params(function: &Function, msgpack: &[u8], out: &mut Vec<u8>, limit: usize) 
 }
 
 /// Transcodes `function`'s results from the wire bytes `wire` into msgpack for the guest, and
-/// returns how many bytes they took.
+/// returns how many bytes they took. `received` holds the contents of the streams and futures they left pending,
+/// in the order [`WireScanner::deferred`](super::WireScanner::deferred) lists them.
 ///
 /// No results: nil. One: the bare value, except a `result<T, E>`: `ok` gives `T` (nil without
 /// `T`), `err` gives [`Outcome::Err`] with `E`'s text if it is a string, else `E` in WAVE text
@@ -70,14 +72,20 @@ fn params(function: &Function, msgpack: &[u8], out: &mut Vec<u8>, limit: usize) 
 ///
 /// [`TranscodeError::is_incomplete`] when `wire` ends before the results do: read more and
 /// retry. Otherwise a [`TranscodeError`] for malformed bytes, with the path (`results[0].ok`).
-pub fn decode_results(function: &Function, wire: &[u8], options: &Options) -> Result<(usize, Outcome), TranscodeError> {
+pub fn decode_results(
+    function: &Function,
+    wire: &[u8],
+    received: &[Received],
+    options: &Options,
+) -> Result<(usize, Outcome), TranscodeError> {
     let mut r = WireReader::new(wire);
-    let outcome = results(function, &mut r, options).map_err(|e| e.in_root("results"))?;
+    let mut decoder = Decoder { case: options.names, limit: options.max_output_bytes, received: received.iter() };
+    let outcome = results(function, &mut r, &mut decoder).map_err(|e| e.in_root("results"))?;
     Ok((r.position(), outcome))
 }
 
-fn results(function: &Function, r: &mut WireReader<'_>, options: &Options) -> Result<Outcome, TranscodeError> {
-    let (names, limit) = (options.names, options.max_output_bytes);
+fn results(function: &Function, r: &mut WireReader<'_>, decoder: &mut Decoder<'_>) -> Result<Outcome, TranscodeError> {
+    let limit = decoder.limit;
     let mut out = Vec::with_capacity(r.remaining().saturating_add(16).min(limit));
     match function.results.as_slice() {
         [] => msgpack::write_nil(&mut out),
@@ -88,16 +96,16 @@ fn results(function: &Function, r: &mut WireReader<'_>, options: &Options) -> Re
             }
             match ok {
                 Some(ty) => {
-                    decode::value(r, ty, names, &mut out, limit).map_err(|e| e.in_field("ok").in_index(0))?;
+                    decoder.value(r, ty, &mut out).map_err(|e| e.in_field("ok").in_index(0))?;
                 }
                 None => msgpack::write_nil(&mut out),
             }
         }
-        [ty] => decode::value(r, ty, names, &mut out, limit).map_err(|e| e.in_index(0))?,
+        [ty] => decoder.value(r, ty, &mut out).map_err(|e| e.in_index(0))?,
         types => {
             msgpack::write_array_len(&mut out, types.len());
             for (i, ty) in types.iter().enumerate() {
-                decode::value(r, ty, names, &mut out, limit).map_err(|e| e.in_index(i))?;
+                decoder.value(r, ty, &mut out).map_err(|e| e.in_index(i))?;
             }
         }
     }

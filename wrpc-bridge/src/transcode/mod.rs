@@ -20,6 +20,16 @@
 //! | `option<T>` | nil = none, else some; `{"some": v}` when `T` is itself an option | same |
 //! | `result<T, E>`, single result | - | ok: the response is `T` (nil without `T`); err: [`Outcome::Err`] |
 //! | `result<T, E>`, nested | `{"ok": v}` / `{"err": e}`, nil without payload (or the bare str) | `{"ok": v}` / `{"err": e}` |
+//! | `stream<u8>` | bin, or an array of ints 0..=255 | bin |
+//! | `stream<T>` | array | array |
+//! | `future<T>` / `future` | the value of `T` / nil | same |
+//! | `own<R>`, `borrow<R>` | bin: the handle's bytes, as the peer made them | bin |
+//!
+//! Streams and futures are carried whole. On the wire (wRPC's SPEC.md) a stream is a `list<T>` and a future a
+//! `variant { pending, ready(T) }`; the bridge sends a non-empty stream and every future inline, and an empty
+//! stream pending with the empty chunk that ends it on its path (an empty inline list *means* pending). What a
+//! peer sends pending is collected from its path before decoding ([`WireScanner::deferred`], [`Received`]). A
+//! resource handle is the `list<u8>` the peer made; the guest holds its bytes and passes them back.
 //!
 //! Names (fields, parameters, cases, flags) are accepted in kebab-case, snake_case or camelCase.
 //! A map that leaves out an `option` field means `none`. NaNs are canonicalised in both
@@ -41,7 +51,7 @@ pub use error::{ErrorKind, TranscodeError};
 pub use forward::{decode_results, encode_params};
 pub use names::NameCase;
 pub use reverse::{decode_params, encode_results};
-pub use scan::WireScanner;
+pub use scan::{PendingValue, WireScanner};
 
 use crate::wit::Type;
 
@@ -63,6 +73,28 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Options { names: NameCase::default(), max_output_bytes: DEFAULT_MAX_OUTPUT_BYTES }
+    }
+}
+
+/// The contents of a stream or future sent pending, received on its path: decoding takes them in its place.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Received {
+    /// The bytes received on the path: a stream's chunks, the empty one that ends them included; a future's value.
+    pub wire: Vec<u8>,
+    /// How many elements a stream's chunks hold ([`WireScanner::elements`]).
+    pub elements: usize,
+}
+
+/// The paths of the empty streams in `wire`, values this crate encoded, whose ends must follow on those paths:
+/// an empty inline list means *pending* in wRPC, so the empty chunk that ends the stream is sent on its path.
+/// `scanner` is a fresh scanner of the values' types.
+///
+/// # Errors
+/// When `wire` is not complete values of the scanner's types.
+pub fn stream_ends(mut scanner: WireScanner<'_>, wire: &[u8]) -> Result<Vec<Box<[usize]>>, TranscodeError> {
+    match scanner.scan(wire)? {
+        Some(_) => Ok(scanner.deferred().iter().map(|pending| pending.path.clone()).collect()),
+        None => Err(TranscodeError::incomplete()),
     }
 }
 

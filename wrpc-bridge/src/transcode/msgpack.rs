@@ -263,13 +263,18 @@ pub(crate) fn write_str(out: &mut Vec<u8>, s: &str) {
 }
 
 pub(crate) fn write_bin(out: &mut Vec<u8>, bytes: &[u8]) {
-    let len = narrow(bytes.len());
+    write_bin_len(out, bytes.len());
+    out.extend_from_slice(bytes);
+}
+
+/// Writes the header of a bin of `len` bytes, which the caller writes next.
+pub(crate) fn write_bin_len(out: &mut Vec<u8>, len: usize) {
+    let len = narrow(len);
     if let Ok(len) = u8::try_from(len) {
         out.extend_from_slice(&[Marker::Bin8.to_u8(), len]);
     } else {
         write_len(out, Marker::Bin16, Marker::Bin32, len);
     }
-    out.extend_from_slice(bytes);
 }
 
 pub(crate) fn write_array_len(out: &mut Vec<u8>, len: usize) {

@@ -1,14 +1,16 @@
 //! The reverse direction: a component client calls a waPC operation. The wire parameters become
 //! the guest's msgpack payload, and its response goes back as the function's results.
 
+use super::decode::Decoder;
 use super::error::{ErrorKind, TranscodeError};
 use super::msgpack::{Reader, Token};
 use super::wire::{self, WireReader};
-use super::{Options, decode, encode, msgpack, within};
+use super::{Options, Received, encode, msgpack, within};
 use crate::wit::{Function, Type};
 
 /// Transcodes `function`'s parameters from the wire bytes `wire` into the guest's msgpack
-/// payload, and returns how many bytes they took.
+/// payload, and returns how many bytes they took. `received` holds the contents of the streams and futures they
+/// left pending, in the order [`WireScanner::deferred`](super::WireScanner::deferred) lists them.
 ///
 /// No parameters: nil. One: the bare value. More: a map by parameter name, names per
 /// [`Options::names`].
@@ -17,8 +19,14 @@ use crate::wit::{Function, Type};
 ///
 /// [`TranscodeError::is_incomplete`] when `wire` ends before the parameters do: read more and
 /// retry. Otherwise a [`TranscodeError`] for malformed bytes, with the path (`params.key`).
-pub fn decode_params(function: &Function, wire: &[u8], options: &Options) -> Result<(usize, Vec<u8>), TranscodeError> {
-    let (names, limit) = (options.names, options.max_output_bytes);
+pub fn decode_params(
+    function: &Function,
+    wire: &[u8],
+    received: &[Received],
+    options: &Options,
+) -> Result<(usize, Vec<u8>), TranscodeError> {
+    let limit = options.max_output_bytes;
+    let mut decoder = Decoder { case: options.names, limit, received: received.iter() };
     let mut r = WireReader::new(wire);
     let mut out = Vec::with_capacity(wire.len().saturating_add(16).min(limit));
     match function.params.as_slice() {
@@ -26,8 +34,8 @@ pub fn decode_params(function: &Function, wire: &[u8], options: &Options) -> Res
             msgpack::write_nil(&mut out);
             Ok(())
         }
-        [(name, ty)] => decode::value(&mut r, ty, names, &mut out, limit).map_err(|e| e.in_field(name)),
-        params => decode::named_values(&mut r, params, names, &mut out, limit),
+        [(name, ty)] => decoder.value(&mut r, ty, &mut out).map_err(|e| e.in_field(name)),
+        params => decoder.named_values(&mut r, params, &mut out),
     }
     .and_then(|()| within(out.len(), limit))
     .map_err(|e| e.in_root("params"))?;

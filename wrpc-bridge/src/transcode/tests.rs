@@ -94,7 +94,7 @@ fn encode_ok(function: &Function, m: &M) -> Vec<u8> {
 fn round_trip(ty: &Type, m: &M, wire: &[u8]) {
     let function = one(ty);
     assert_eq!(encode_ok(&function, m), wire, "{m:?}");
-    let (used, outcome) = decode_results(&function, wire, &Options::default()).unwrap();
+    let (used, outcome) = decode_results(&function, wire, &[], &Options::default()).unwrap();
     assert_eq!((used, outcome), (wire.len(), Outcome::Ok(mp(m))));
 }
 
@@ -173,7 +173,7 @@ fn integers_are_range_checked() {
     let mut out = Vec::new();
     encode_params(&one(&Type::U64), &u64_max, &Options::default(), &mut out).unwrap();
     assert_eq!(out, [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01]);
-    assert_eq!(decode_results(&one(&Type::U64), &out, &Options::default()).unwrap().1, Outcome::Ok(u64_max));
+    assert_eq!(decode_results(&one(&Type::U64), &out, &[], &Options::default()).unwrap().1, Outcome::Ok(u64_max));
 
     let user = func(&[("user", user())], &[]);
     let err = encode_err(&user, &M::Map(vec![("user-name", M::S("a")), ("age", M::I(300))]));
@@ -193,7 +193,7 @@ fn floats_accept_ints_and_canonicalise_nan() {
     assert_eq!(encode_ok(&one(&Type::F32), &M::F64(0.1)), 0.1f32.to_le_bytes());
     let odd_nan = f32::from_bits(0x7fc0_0001);
     assert_eq!(encode_ok(&one(&Type::F32), &M::F32(odd_nan)), [0, 0, 0xc0, 0x7f]);
-    let (_, outcome) = decode_results(&one(&Type::F32), &odd_nan.to_le_bytes(), &Options::default()).unwrap();
+    let (_, outcome) = decode_results(&one(&Type::F32), &odd_nan.to_le_bytes(), &[], &Options::default()).unwrap();
     assert_eq!(outcome, Outcome::Ok(vec![0xca, 0x7f, 0xc0, 0, 0]));
     let err = encode_err(&one(&Type::F32), &M::F64(1e300));
     assert_eq!(err.to_string(), "at `params.value`: expected f32, found the float 1e300");
@@ -215,7 +215,7 @@ fn strings_must_be_utf8() {
     let mut out = Vec::new();
     let err = encode_params(&one(&Type::String), &[0xa2, 0xc3, 0x28], &Options::default(), &mut out).unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::MalformedMsgpack("a str that is not valid UTF-8"));
-    let err = decode_results(&one(&Type::String), &[2, 0xc3, 0x28], &Options::default()).unwrap_err();
+    let err = decode_results(&one(&Type::String), &[2, 0xc3, 0x28], &[], &Options::default()).unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::MalformedWire("a string that is not valid UTF-8".into()));
     assert_eq!(err.path(), "results[0]");
 }
@@ -249,7 +249,8 @@ fn records_are_maps_or_arrays() {
     assert_eq!(encode_ok(&one(&ty), &M::A(vec![M::S("bob"), M::I(42), M::Nil])), wire);
     assert_eq!(encode_ok(&one(&ty), &M::Map(vec![("age", M::I(42)), ("userName", M::S("bob"))])), wire);
     for (case, name) in [(NameCase::Snake, "user_name"), (NameCase::Camel, "userName")] {
-        let (_, outcome) = decode_results(&one(&ty), &wire, &Options { names: case, ..Options::default() }).unwrap();
+        let (_, outcome) =
+            decode_results(&one(&ty), &wire, &[], &Options { names: case, ..Options::default() }).unwrap();
         let expected = M::Map(vec![(name, M::S("bob")), ("age", M::I(42)), ("nick", M::Nil)]);
         assert_eq!(outcome, Outcome::Ok(mp(&expected)));
     }
@@ -279,7 +280,7 @@ fn enums_and_variants() {
     let mut out = Vec::new();
     encode_params(&one(&many), &input, &Options::default(), &mut out).unwrap();
     assert_eq!(out, [0xc8, 0x01]);
-    assert_eq!(decode_results(&one(&many), &out, &Options::default()).unwrap().1, Outcome::Ok(input));
+    assert_eq!(decode_results(&one(&many), &out, &[], &Options::default()).unwrap().1, Outcome::Ok(input));
 }
 
 #[test]
@@ -290,7 +291,7 @@ fn flags_are_arrays_of_names() {
     assert_eq!(encode_err(&one(&ty), &M::A(vec![M::S("all")])).kind(), &ErrorKind::UnknownFlag("all".into()));
     let wide = Type::Flags((0..17).map(|i| format!("f{i}")).collect());
     round_trip(&wide, &M::A(vec![M::S("f0"), M::S("f9"), M::S("f16")]), &[1, 2, 1]);
-    let err = decode_results(&one(&ty), &[0b1000], &Options::default()).unwrap_err();
+    let err = decode_results(&one(&ty), &[0b1000], &[], &Options::default()).unwrap_err();
     assert!(matches!(err.kind(), ErrorKind::MalformedWire(_)));
 }
 
@@ -331,11 +332,14 @@ fn nested_results_are_ok_or_err_maps() {
 #[test]
 fn results_none_one_many() {
     let options = Options::default();
-    assert_eq!(decode_results(&func(&[], &[]), &[9], &options).unwrap(), (0, Outcome::Ok(mp(&M::Nil))));
-    assert_eq!(decode_results(&func(&[], &[Type::U8]), &[9, 9], &options).unwrap(), (1, Outcome::Ok(mp(&M::I(9)))));
+    assert_eq!(decode_results(&func(&[], &[]), &[9], &[], &options).unwrap(), (0, Outcome::Ok(mp(&M::Nil))));
+    assert_eq!(
+        decode_results(&func(&[], &[Type::U8]), &[9, 9], &[], &options).unwrap(),
+        (1, Outcome::Ok(mp(&M::I(9))))
+    );
     let two = func(&[], &[Type::U8, Type::Bool]);
     assert_eq!(
-        decode_results(&two, &[9, 1], &options).unwrap(),
+        decode_results(&two, &[9, 1], &[], &options).unwrap(),
         (2, Outcome::Ok(mp(&M::A(vec![M::I(9), M::B(true)]))))
     );
 }
@@ -346,19 +350,22 @@ fn a_single_result_is_unwrapped() {
     let get = func(&[], &[result(Some(user()), Some(Type::String))]);
     let ok = [0, 1, b'a', 7, 1, 1, b'b'];
     let expected = M::Map(vec![("user-name", M::S("a")), ("age", M::I(7)), ("nick", M::S("b"))]);
-    assert_eq!(decode_results(&get, &ok, &options).unwrap(), (ok.len(), Outcome::Ok(mp(&expected))));
-    assert_eq!(decode_results(&get, b"\x01\x04gone", &options).unwrap(), (6, Outcome::Err("gone".into())));
+    assert_eq!(decode_results(&get, &ok, &[], &options).unwrap(), (ok.len(), Outcome::Ok(mp(&expected))));
+    assert_eq!(decode_results(&get, b"\x01\x04gone", &[], &options).unwrap(), (6, Outcome::Err("gone".into())));
 
     let unit = func(&[], &[result(None, None)]);
-    assert_eq!(decode_results(&unit, &[0], &options).unwrap(), (1, Outcome::Ok(mp(&M::Nil))));
-    assert_eq!(decode_results(&unit, &[1], &options).unwrap(), (1, Outcome::Err("err".into())));
+    assert_eq!(decode_results(&unit, &[0], &[], &options).unwrap(), (1, Outcome::Ok(mp(&M::Nil))));
+    assert_eq!(decode_results(&unit, &[1], &[], &options).unwrap(), (1, Outcome::Err("err".into())));
 
     let error = Type::Variant(vec![("not-found".into(), None), ("other".into(), Some(Type::String))]);
     let typed = func(&[], &[result(None, Some(error))]);
-    assert_eq!(decode_results(&typed, &[1, 0], &options).unwrap().1, Outcome::Err("not-found".into()));
-    assert_eq!(decode_results(&typed, b"\x01\x01\x02no", &options).unwrap().1, Outcome::Err("other(\"no\")".into()));
+    assert_eq!(decode_results(&typed, &[1, 0], &[], &options).unwrap().1, Outcome::Err("not-found".into()));
+    assert_eq!(
+        decode_results(&typed, b"\x01\x01\x02no", &[], &options).unwrap().1,
+        Outcome::Err("other(\"no\")".into())
+    );
 
-    let err = decode_results(&get, &[0, 1, b'a', 7, 2], &options).unwrap_err();
+    let err = decode_results(&get, &[0, 1, b'a', 7, 2], &[], &options).unwrap_err();
     assert_eq!(err.path(), "results[0].ok.nick");
     assert_eq!(err.kind(), &ErrorKind::MalformedWire("invalid option tag byte 2".into()));
 }
@@ -368,25 +375,28 @@ fn truncated_results_are_incomplete() {
     let get = func(&[], &[result(Some(user()), Some(Type::String))]);
     let ok = [0, 1, b'a', 7, 1, 1, b'b'];
     for end in 0..ok.len() {
-        let err = decode_results(&get, ok.get(..end).unwrap(), &Options::default()).unwrap_err();
+        let err = decode_results(&get, ok.get(..end).unwrap(), &[], &Options::default()).unwrap_err();
         assert!(err.is_incomplete(), "{end}: {err}");
     }
     let huge = [0xff, 0xff, 0xff, 0xff, 0x0f];
-    assert!(decode_results(&one(&list(Type::U32)), &huge, &Options::default()).unwrap_err().is_incomplete());
-    assert!(decode_results(&one(&list(Type::U8)), &huge, &Options::default()).unwrap_err().is_incomplete());
+    assert!(decode_results(&one(&list(Type::U32)), &huge, &[], &Options::default()).unwrap_err().is_incomplete());
+    assert!(decode_results(&one(&list(Type::U8)), &huge, &[], &Options::default()).unwrap_err().is_incomplete());
 }
 
 #[test]
 fn params_from_the_wire() {
     let options = Options { names: NameCase::Camel, ..Options::default() };
-    assert_eq!(decode_params(&func(&[], &[]), &[1], &options).unwrap(), (0, mp(&M::Nil)));
-    assert_eq!(decode_params(&func(&[("key", Type::String)], &[]), b"\x01k", &options).unwrap(), (2, mp(&M::S("k"))));
+    assert_eq!(decode_params(&func(&[], &[]), &[1], &[], &options).unwrap(), (0, mp(&M::Nil)));
+    assert_eq!(
+        decode_params(&func(&[("key", Type::String)], &[]), b"\x01k", &[], &options).unwrap(),
+        (2, mp(&M::S("k")))
+    );
     let two = func(&[("bucket-name", Type::String), ("delta", Type::S64)], &[]);
     let expected = M::Map(vec![("bucketName", M::S("b")), ("delta", M::I(-1))]);
-    assert_eq!(decode_params(&two, b"\x01b\x7f", &options).unwrap(), (3, mp(&expected)));
-    let err = decode_params(&two, b"\x01b", &options).unwrap_err();
+    assert_eq!(decode_params(&two, b"\x01b\x7f", &[], &options).unwrap(), (3, mp(&expected)));
+    let err = decode_params(&two, b"\x01b", &[], &options).unwrap_err();
     assert!(err.is_incomplete());
-    let err = decode_params(&two, b"\x01\xff\x7f", &options).unwrap_err();
+    let err = decode_params(&two, b"\x01\xff\x7f", &[], &options).unwrap_err();
     assert_eq!(err.path(), "params.bucket-name");
 }
 
@@ -444,7 +454,10 @@ fn opaque_bytes_pass_through() {
     let mut typed = Vec::new();
     encode_params(&signature, &mp(&M::Bin(b"hey".to_vec())), &Options::default(), &mut typed).unwrap();
     assert_eq!(typed, b"\x03hey");
-    assert_eq!(decode_results(&signature, b"\x01\x03bad", &Options::default()).unwrap().1, Outcome::Err("bad".into()));
+    assert_eq!(
+        decode_results(&signature, b"\x01\x03bad", &[], &Options::default()).unwrap().1,
+        Outcome::Err("bad".into())
+    );
 }
 
 #[test]
@@ -454,10 +467,10 @@ fn output_is_capped_where_values_expand() {
     let flags = list(Type::Flags((0..8).map(|i| format!("flag-number-{i}")).collect()));
     let wire = [&[100][..], &[0xff; 100]].concat();
     let function = func(&[("value", flags.clone())], &[flags]);
-    assert_eq!(decode_params(&function, &wire, &capped(usize::MAX)).unwrap().0, wire.len());
-    let err = decode_params(&function, &wire, &capped(1000)).unwrap_err();
+    assert_eq!(decode_params(&function, &wire, &[], &capped(usize::MAX)).unwrap().0, wire.len());
+    let err = decode_params(&function, &wire, &[], &capped(1000)).unwrap_err();
     assert_eq!(err.to_string(), "at `params.value`: the value takes more than the cap of 1000 bytes");
-    let err = decode_results(&function, &wire, &capped(1000)).unwrap_err();
+    let err = decode_results(&function, &wire, &[], &capped(1000)).unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::TooLarge { limit: 1000 });
 
     // msgpack -> wire: an empty map is one byte, and one byte per `option` field it leaves out.

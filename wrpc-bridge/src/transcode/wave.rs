@@ -42,8 +42,11 @@ fn value(r: &mut WireReader<'_>, ty: &Type, out: &mut String, limit: usize) -> R
             r.string()?.chars().for_each(|c| escaped(out, c));
             out.push('"');
         }
-        Type::List(element) => {
+        Type::List(element) | Type::Stream(element) => {
             let n = r.len()?;
+            if n == 0 && matches!(ty, Type::Stream(_)) {
+                return Err(shown_pending(ty));
+            }
             if n > r.remaining() {
                 return Err(TranscodeError::incomplete());
             }
@@ -55,6 +58,13 @@ fn value(r: &mut WireReader<'_>, ty: &Type, out: &mut String, limit: usize) -> R
             }
             out.push(']');
         }
+        // The handle's bytes, as `list<u8>` would show them.
+        Type::Handle { .. } => value(r, &Type::List(Box::new(Type::U8)), out, limit)?,
+        Type::Future(value_type) => match (r.flag("future tag")?, value_type) {
+            (false, _) => return Err(shown_pending(ty)),
+            (true, Some(value_type)) => value(r, value_type, out, limit)?,
+            (true, None) => out.push_str("ready"),
+        },
         Type::Tuple(types) => {
             out.push('(');
             for (i, ty) in types.iter().enumerate() {
@@ -142,6 +152,12 @@ fn some_value(r: &mut WireReader<'_>, some: &Type, out: &mut String, limit: usiz
     value(r, some, out, limit)?;
     out.push(')');
     Ok(())
+}
+
+/// An error value holding a stream or future sent pending: WAVE has no notation for them, and the error's text is
+/// what the guest sees.
+fn shown_pending(ty: &Type) -> TranscodeError {
+    TranscodeError::wire(format!("an error value holds a {ty} sent pending, which cannot be shown as text"))
 }
 
 fn display(out: &mut String, v: impl std::fmt::Display) {

@@ -8,16 +8,13 @@ use std::future::Future;
 use std::pin::Pin;
 
 use bytes::Bytes;
-use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 
 pub use self::nats::{DEFAULT_SUBSCRIPTION_CAPACITY, NatsOptions, NatsTransport};
 pub use self::socket::SocketTransport;
 
-/// The parameters stream of an invocation, already holding the encoded parameters: shut it down to end them.
-pub type ParamsWriter = Pin<Box<dyn AsyncWrite + Send>>;
-
-/// The results stream of an invocation.
-pub type ResultsReader = Pin<Box<dyn AsyncRead + Send>>;
+/// One stream of values arriving: the root stream of an invocation's results, or one of its indexed paths.
+pub type ValuesReader = Pin<Box<dyn AsyncRead + Send>>;
 
 /// A future a [`Transport`] returns.
 pub type TransportFuture<'a, T> = Pin<Box<dyn Future<Output = anyhow::Result<T>> + Send + 'a>>;
@@ -36,20 +33,67 @@ pub struct CallContext<'a> {
     pub max_result_bytes: usize,
 }
 
+/// What one invocation sends, and where its results may arrive.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// The encoded parameters, sent on the root path.
+    pub params: Bytes,
+    /// Bytes to send on indexed paths once the parameters are sent: the empty chunk that ends each empty stream
+    /// the parameters send pending.
+    pub deferred: Vec<(Box<[usize]>, Bytes)>,
+    /// The paths on which the results' streams and futures may follow (none for most functions).
+    pub result_paths: Vec<Box<[usize]>>,
+}
+
+/// The streams an invocation's values arrive on: the root, and each subscribed indexed path.
+pub struct Incoming {
+    /// The root stream: the values themselves.
+    pub root: ValuesReader,
+    /// Each subscribed path, with the stream of what arrives on it.
+    pub paths: Vec<(Box<[usize]>, ValuesReader)>,
+}
+
+impl std::fmt::Debug for Incoming {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Incoming").field("paths", &self.paths.iter().map(|(path, _)| path).collect::<Vec<_>>()).finish()
+    }
+}
+
 /// A way to invoke wRPC functions.
 ///
-/// An implementation opens an invocation of `instance#function`, sends `params` (the encoded parameters) and
-/// returns the parameter stream (which the bridge shuts down) and the result stream (which the bridge reads).
+/// An implementation opens an invocation of `instance#function`, sends the request's parameters and then its
+/// deferred bytes, ends the parameters, and returns the streams the results arrive on (the root and each of the
+/// request's result paths, in order), which the bridge reads.
 pub trait Transport: std::fmt::Debug + Send + Sync + 'static {
-    /// Invokes `instance#function` with `params`.
+    /// Invokes `instance#function` with `request`.
     fn invoke<'a>(
         &'a self,
         context: CallContext<'a>,
         instance: &'a str,
         function: &'a str,
-        params: Bytes,
-    ) -> TransportFuture<'a, (ParamsWriter, ResultsReader)>;
+        request: Request,
+    ) -> TransportFuture<'a, Incoming>;
 }
 
-/// The nested value paths of an invocation: none, since the bridge carries no streams or futures.
-const NO_PATHS: [&[Option<usize>]; 0] = [];
+/// Sends `request`'s deferred bytes, each on its path of `params` (the invocation's parameter stream, whose
+/// root is already ended), and ends each path.
+pub(crate) async fn send_deferred<W>(params: &W, deferred: Vec<(Box<[usize]>, Bytes)>) -> anyhow::Result<()>
+where
+    W: wrpc_transport::Index<W> + AsyncWrite + Unpin,
+{
+    for (path, bytes) in deferred {
+        let mut indexed = params.index(&path)?;
+        indexed.write_all(&bytes).await?;
+        indexed.shutdown().await?;
+    }
+    Ok(())
+}
+
+/// Each of `paths`, with the stream of `incoming`'s values on it, made by `wrap`.
+pub(crate) fn indexed<R: wrpc_transport::Index<R>>(
+    incoming: &R,
+    paths: &[Box<[usize]>],
+    wrap: impl Fn(R) -> ValuesReader,
+) -> anyhow::Result<Vec<(Box<[usize]>, ValuesReader)>> {
+    paths.iter().map(|path| Ok((path.clone(), wrap(incoming.index(path)?)))).collect()
+}

@@ -7,11 +7,12 @@ use std::time::Duration;
 
 use async_nats::connection::State;
 use async_nats::{ConnectOptions, HeaderMap, HeaderValue};
-use bytes::Bytes;
 use serde::Deserialize;
+use tokio::io::AsyncWriteExt;
 use wrpc_transport::Invoke;
 
-use super::{CallContext, NO_PATHS, ParamsWriter, ResultsReader, Transport, TransportFuture};
+use super::{CallContext, Incoming, Request, Transport, TransportFuture, ValuesReader, indexed, send_deferred};
+use crate::framing::Paths;
 
 /// The headers each invocation carries.
 pub const BINDING_HEADER: &str = "wapc-binding";
@@ -141,8 +142,8 @@ impl Transport for NatsTransport {
         context: CallContext<'a>,
         instance: &'a str,
         function: &'a str,
-        params: Bytes,
-    ) -> TransportFuture<'a, (ParamsWriter, ResultsReader)> {
+        request: Request,
+    ) -> TransportFuture<'a, Incoming> {
         Box::pin(async move {
             if self.nats.connection_state() != State::Connected {
                 anyhow::bail!("the connection to the NATS server is down (reconnecting)");
@@ -151,8 +152,15 @@ impl Transport for NatsTransport {
             headers.insert(BINDING_HEADER, header_value("binding", context.binding)?);
             headers.insert(NAMESPACE_HEADER, header_value("namespace", context.namespace)?);
             headers.insert(OPERATION_HEADER, header_value("operation", context.operation)?);
-            let (params, results) = self.client.invoke(Some(headers), instance, function, params, NO_PATHS).await?;
-            Ok((Box::pin(params) as ParamsWriter, Box::pin(results) as ResultsReader))
+            let paths = Paths::exact(&request.result_paths);
+            let (mut params, results) =
+                self.client.invoke(Some(headers), instance, function, request.params, paths.subscribed()).await?;
+            // The root's end completes the handshake, which the indexed paths wait for.
+            params.shutdown().await?;
+            send_deferred(&params, request.deferred).await?;
+            let reader = |incoming| -> ValuesReader { Box::pin(incoming) };
+            let paths = indexed(&results, &request.result_paths, reader)?;
+            Ok(Incoming { root: reader(results), paths })
         })
     }
 }

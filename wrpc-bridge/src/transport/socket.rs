@@ -10,11 +10,10 @@ use std::pin::Pin;
 use std::sync::{Arc, LazyLock};
 use std::task::{Context, Poll, ready};
 
-use bytes::Bytes;
 use tokio::io::{AsyncRead, ReadBuf};
 use tokio::net::{TcpStream, UnixStream};
 
-use super::{CallContext, ParamsWriter, ResultsReader, Transport, TransportFuture};
+use super::{CallContext, Incoming, Request, Transport, TransportFuture, ValuesReader, indexed, send_deferred};
 use crate::framing::{FrameReader, Paths, ViolationSlot};
 
 /// Invokes functions of a wRPC server listening on a TCP or Unix socket.
@@ -31,8 +30,8 @@ enum Endpoint {
     Unix(PathBuf),
 }
 
-/// The result paths of an invocation: only the root, since the bridge carries no streams or futures.
-static RESULT_PATHS: LazyLock<Arc<Paths>> = LazyLock::new(|| Arc::new(Paths::root_only()));
+/// The result paths of an invocation whose results hold no streams or futures: only the root.
+static ROOT_ONLY: LazyLock<Arc<Paths>> = LazyLock::new(|| Arc::new(Paths::root_only()));
 
 impl SocketTransport {
     /// A transport to `address` (`host:port`) over TCP.
@@ -55,18 +54,26 @@ impl SocketTransport {
         context: CallContext<'_>,
         instance: &str,
         function: &str,
-        params: Bytes,
-    ) -> anyhow::Result<(ParamsWriter, ResultsReader)>
+        request: Request,
+    ) -> anyhow::Result<Incoming>
     where
         R: AsyncRead + Send + Unpin + 'static,
         W: tokio::io::AsyncWrite + Send + Unpin + 'static,
     {
-        let paths = Arc::clone(&RESULT_PATHS);
+        let paths = match request.result_paths.as_slice() {
+            [] => Arc::clone(&ROOT_ONLY),
+            paths => Arc::new(Paths::exact(paths)),
+        };
         let read = FrameReader::client(read, Arc::clone(&paths), context.max_result_bytes, Arc::clone(&self.label));
         let violation = read.violation();
         let (params, results) =
-            wrpc_transport::frame::invoke(write, read, instance, function, params, paths.subscribed()).await?;
-        Ok((Box::pin(params), Box::pin(Results { incoming: results, violation })))
+            wrpc_transport::frame::invoke(write, read, instance, function, request.params, paths.subscribed()).await?;
+        send_deferred(&params, request.deferred).await?;
+        // The connection's write half is shut down once every handle on the parameters is dropped.
+        drop(params);
+        let reader = |incoming| -> ValuesReader { Box::pin(Results { incoming, violation: violation.clone() }) };
+        let paths = indexed(&results, &request.result_paths, reader)?;
+        Ok(Incoming { root: reader(results), paths })
     }
 }
 
@@ -76,26 +83,26 @@ impl Transport for SocketTransport {
         context: CallContext<'a>,
         instance: &'a str,
         function: &'a str,
-        params: Bytes,
-    ) -> TransportFuture<'a, (ParamsWriter, ResultsReader)> {
+        request: Request,
+    ) -> TransportFuture<'a, Incoming> {
         Box::pin(async move {
             match &self.endpoint {
                 Endpoint::Tcp(address) => {
                     // Nagle's algorithm stays on: the invocation goes out in one write and the rest is the
                     // closing FIN, so there is nothing for it to delay, and turning it off measured slower.
                     let stream = TcpStream::connect(address).await?;
-                    self.invoke_on(stream.into_split(), context, instance, function, params).await
+                    self.invoke_on(stream.into_split(), context, instance, function, request).await
                 }
                 Endpoint::Unix(path) => {
                     let stream = UnixStream::connect(path).await?;
-                    self.invoke_on(stream.into_split(), context, instance, function, params).await
+                    self.invoke_on(stream.into_split(), context, instance, function, request).await
                 }
             }
         })
     }
 }
 
-/// wRPC's results stream, ending with the framing [`Violation`](crate::framing::Violation) that closed the
+/// One of wRPC's result streams (the root or an indexed path), ending with the framing [`Violation`](crate::framing::Violation) that closed the
 /// connection, if one did: wRPC itself reports only the end of the stream.
 struct Results {
     incoming: wrpc_transport::frame::Incoming,

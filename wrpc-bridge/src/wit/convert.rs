@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use wit_parser::{FunctionKind, PackageId, Resolve, TypeDefKind};
+use wit_parser::{FunctionKind, Handle, PackageId, Resolve, TypeDefKind};
 
 use super::{Catalog, Function, Interface, Type, WitError};
 
@@ -21,9 +21,10 @@ pub(super) fn catalog(resolve: &Resolve, package: PackageId) -> Result<Catalog, 
         };
         let (mut functions, mut refused) = (BTreeMap::new(), BTreeMap::new());
         for function in interface.functions.values() {
+            let name = wrpc_name(function);
             match convert_function(resolve, function) {
-                Ok(converted) => drop(functions.insert(function.name.clone(), converted)),
-                Err(what) => drop(refused.insert(function.name.clone(), what)),
+                Ok(converted) => drop(functions.insert(name.to_owned(), converted)),
+                Err(what) => drop(refused.insert(name.to_owned(), what)),
             }
         }
         interfaces.insert(id.clone(), Interface { id, functions, refused });
@@ -31,13 +32,26 @@ pub(super) fn catalog(resolve: &Resolve, package: PackageId) -> Result<Catalog, 
     Ok(Catalog { interfaces })
 }
 
+/// The name wRPC invokes a function by: a resource's constructor, methods and static functions lose their
+/// `[constructor]`, `[method]` and `[static]` prefixes (`bucket`, `bucket.get`, `bucket.open`), as
+/// wit-bindgen-wrpc names them. The names stay distinct: WIT lets no function share a resource's name, and no
+/// function's name holds a dot.
+fn wrpc_name(function: &wit_parser::Function) -> &str {
+    let name = function.name.as_str();
+    ["[constructor]", "[method]", "[static]"].iter().find_map(|prefix| name.strip_prefix(prefix)).unwrap_or(name)
+}
+
 /// Converts one function, or names what it uses that the bridge cannot carry.
 fn convert_function(resolve: &Resolve, function: &wit_parser::Function) -> Result<Function, Refusal> {
     match function.kind {
-        FunctionKind::Freestanding => {}
-        FunctionKind::AsyncFreestanding => return Err("an async signature"),
-        FunctionKind::Getter | FunctionKind::Setter => return Err("a getter or setter"),
-        _ => return Err("a resource"),
+        FunctionKind::Freestanding
+        | FunctionKind::Method(_)
+        | FunctionKind::Static(_)
+        | FunctionKind::Constructor(_) => {}
+        FunctionKind::AsyncFreestanding | FunctionKind::AsyncMethod(_) | FunctionKind::AsyncStatic(_) => {
+            return Err("an async signature");
+        }
+        _ => return Err("a getter or setter"),
     }
     let params = function
         .params
@@ -45,7 +59,7 @@ fn convert_function(resolve: &Resolve, function: &wit_parser::Function) -> Resul
         .map(|param| Ok((param.name.clone(), convert_type(resolve, param.ty)?)))
         .collect::<Result<_, Refusal>>()?;
     let results = function.result.map(|ty| convert_type(resolve, ty)).transpose()?.into_iter().collect();
-    Ok(Function { name: function.name.clone(), params, results })
+    Ok(Function { name: wrpc_name(function).to_owned(), params, results })
 }
 
 fn convert_type(resolve: &Resolve, ty: wit_parser::Type) -> Result<Type, Refusal> {
@@ -98,12 +112,36 @@ fn convert_kind(resolve: &Resolve, kind: &TypeDefKind) -> Result<Type, Refusal> 
             ok: result.ok.map(convert_boxed).transpose()?,
             err: result.err.map(convert_boxed).transpose()?,
         },
-        TypeDefKind::List(element) => Type::List(convert_boxed(*element)?),
-        TypeDefKind::Stream(_) => return Err("a stream"),
-        TypeDefKind::Future(_) => return Err("a future"),
-        TypeDefKind::Handle(_) | TypeDefKind::Resource => return Err("a resource"),
+        TypeDefKind::List(element) => Type::List(not_async_inside(convert_boxed(*element)?)?),
+        TypeDefKind::Stream(Some(element)) => Type::Stream(not_async_inside(convert_boxed(*element)?)?),
+        TypeDefKind::Stream(None) => return Err("a stream without an element type"),
+        TypeDefKind::Future(value) => {
+            Type::Future(value.map(convert_boxed).transpose()?.map(not_async_inside).transpose()?)
+        }
+        TypeDefKind::Handle(Handle::Own(resource) | Handle::Borrow(resource)) => Type::Handle {
+            resource: resource_name(resolve, *resource),
+            borrowed: matches!(kind, TypeDefKind::Handle(Handle::Borrow(_))),
+        },
+        TypeDefKind::Resource => return Err("a resource type used as a value"),
         TypeDefKind::Map(..) => return Err("a map"),
         TypeDefKind::FixedLengthList(..) => return Err("a fixed-length list"),
         TypeDefKind::Unknown => return Err("an unknown type"),
     })
+}
+
+/// Refuses a stream or future inside a list, a stream or a future: its contents would follow on a path per
+/// element, which wrpc-transport 0.29 subscribes to with wildcards it never routes over TCP and Unix sockets.
+fn not_async_inside(element: Box<Type>) -> Result<Box<Type>, Refusal> {
+    if element.holds_async() { Err("a stream or future inside a list, a stream or a future") } else { Ok(element) }
+}
+
+/// The name of the resource `id` (through aliases: `use`d resources are type aliases of the original).
+fn resource_name(resolve: &Resolve, mut id: wit_parser::TypeId) -> String {
+    loop {
+        let Some(def) = resolve.types.get(id) else { return String::new() };
+        match &def.kind {
+            TypeDefKind::Type(wit_parser::Type::Id(next)) => id = *next,
+            _ => return def.name.clone().unwrap_or_default(),
+        }
+    }
 }

@@ -1,9 +1,14 @@
 //! WIT loading: a package's interfaces and functions, in the bridge's own type tree.
 //!
-//! The bridge carries plain values only. A function whose signature reaches a `stream`, a `future`,
-//! a resource handle, an `error-context`, a `map` or a fixed-length list — and every resource
-//! method, constructor and async function — is refused, by name, when the WIT is loaded: it is listed in its
-//! interface's [`refused`](Interface::refused) functions, and the rest of the package is carried as usual.
+//! The bridge carries every value a waPC guest can hold whole: plain values, whole `stream`s and `future`s, and
+//! resource handles (as opaque bytes). A resource's constructor, methods and static functions are listed under
+//! their wRPC names (`bucket`, `bucket.get`, `bucket.open` for `[constructor]bucket`, `[method]bucket.get`,
+//! `[static]bucket.open`), a method's handle being its first parameter, `self`.
+//!
+//! A function whose signature reaches an `error-context`, a `map`, a fixed-length list, or a stream or future
+//! inside a list, a stream or a future — and every async function, getter and setter — is refused, by name, when
+//! the WIT is loaded: it is listed in its interface's [`refused`](Interface::refused) functions, and the rest of
+//! the package is carried as usual.
 
 mod convert;
 mod types;
@@ -13,7 +18,7 @@ use std::path::Path;
 
 use wit_parser::Resolve;
 
-pub use types::Type;
+pub use types::{Type, async_paths};
 
 /// A WIT function of an interface: its parameters and results.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,7 +31,22 @@ pub struct Function {
     pub results: Vec<Type>,
 }
 
-/// A WIT interface: its fully qualified id and its free functions.
+impl Function {
+    /// The paths on which the parameters' streams and futures may follow when sent pending (see
+    /// [`async_paths`]); none for most functions.
+    #[must_use]
+    pub fn param_paths(&self) -> Vec<Box<[usize]>> {
+        async_paths(self.params.iter().map(|(_, ty)| ty))
+    }
+
+    /// The paths on which the results' streams and futures may follow when sent pending.
+    #[must_use]
+    pub fn result_paths(&self) -> Vec<Box<[usize]>> {
+        async_paths(&self.results)
+    }
+}
+
+/// A WIT interface: its fully qualified id and its functions (resource functions under their wRPC names).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Interface {
     /// The fully qualified id, e.g. `wasi:keyvalue/store@0.2.0-draft`, or `ns:pkg/iface` for a

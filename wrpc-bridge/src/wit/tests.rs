@@ -75,21 +75,22 @@ fn ids_without_a_version() {
 }
 
 #[test]
-fn refuses_streams_futures_and_resources_one_function_at_a_time() {
+fn refuses_what_it_cannot_carry_one_function_at_a_time() {
     let cases = [
-        ("f: func(s: stream<u8>);", "f", "a stream"),
-        ("f: func() -> option<future<string>>;", "f", "a future"),
-        ("resource r; f: func(r: borrow<r>);", "f", "a resource"),
-        ("resource r; f: func() -> list<r>;", "f", "a resource"),
-        ("resource r { get: func() -> u8; }", "[method]r.get", "a resource"),
+        ("f: func(s: list<stream<u8>>);", "f", "a stream or future inside a list, a stream or a future"),
+        ("f: func() -> stream<future<u8>>;", "f", "a stream or future inside a list, a stream or a future"),
+        ("f: func() -> future<option<stream<u8>>>;", "f", "a stream or future inside a list, a stream or a future"),
+        ("f: func(s: stream);", "f", "a stream without an element type"),
         ("f: async func();", "f", "an async signature"),
+        ("resource r { g: async func(); }", "r.g", "an async signature"),
         ("f: func(e: error-context);", "f", "an error-context"),
     ];
     for (body, function, what) in cases {
         let source = format!("package ns:pkg;\ninterface i {{ {body} ok: func(x: u32) -> u32; }}");
         let catalog = Catalog::parse("test.wit", &source).unwrap();
         let interface = catalog.interface("ns:pkg/i").unwrap();
-        assert_eq!(interface.functions.keys().collect::<Vec<_>>(), ["ok"], "{body}");
+        assert!(!interface.functions.contains_key(function), "{body}");
+        assert!(interface.functions.contains_key("ok"), "{body}");
         assert_eq!(interface.refused.get(function), Some(&what), "{body}");
         let refusal = interface.refusal(function).unwrap();
         assert!(
@@ -98,10 +99,64 @@ fn refuses_streams_futures_and_resources_one_function_at_a_time() {
             "{body}: {refusal}"
         );
     }
-    let catalog = Catalog::parse("test.wit", "package ns:pkg;\ninterface i { f: func(s: stream<u8>); }").unwrap();
+    let catalog = Catalog::parse("test.wit", "package ns:pkg;\ninterface i { f: func(s: list<future>); }").unwrap();
     let refusal = catalog.interface("ns:pkg/i").unwrap().refusal("f").unwrap();
-    assert_eq!(refusal.to_string(), "function `f` of `ns:pkg/i` uses a stream, which the bridge cannot carry");
+    assert_eq!(
+        refusal.to_string(),
+        "function `f` of `ns:pkg/i` uses a stream or future inside a list, a stream or a future, which the bridge \
+         cannot carry"
+    );
     assert_eq!(catalog.interface("ns:pkg/i").unwrap().refusal("g"), None);
+}
+
+#[test]
+fn streams_futures_and_handles() {
+    let source = r#"
+package wrpc-example:doc@0.1.0;
+
+interface example {
+    record rec { a: stream<u8>, b: u32 }
+    foo: func(v: rec) -> stream<u8>;
+    later: func(a: future<u32>, b: future) -> tuple<u8, result<stream<string>, future<list<u8>>>>;
+}
+
+interface blobs {
+    resource bucket {
+        constructor(name: string);
+        get: func(key: string) -> option<list<u8>>;
+        open: static func(name: string) -> result<bucket, string>;
+    }
+    take: func(b: borrow<bucket>) -> own<bucket>;
+}
+"#;
+    let catalog = Catalog::parse("doc.wit", source).unwrap();
+    let bytes = || Type::Stream(Box::new(Type::U8));
+    let foo = catalog.function("wrpc-example:doc/example@0.1.0", "foo").unwrap();
+    let rec = Type::Record(vec![("a".into(), bytes()), ("b".into(), Type::U32)]);
+    assert_eq!(foo, &Function { name: "foo".into(), params: vec![("v".into(), rec)], results: vec![bytes()] });
+    assert_eq!(foo.param_paths(), [vec![0, 0].into_boxed_slice()]);
+    assert_eq!(foo.result_paths(), [vec![0].into_boxed_slice()]);
+    assert_eq!(foo.results[0].to_string(), "stream<u8>");
+
+    let later = catalog.function("wrpc-example:doc/example@0.1.0", "later").unwrap();
+    assert_eq!(later.params[1].1, Type::Future(None));
+    assert_eq!(later.params[0].1.to_string(), "future<u32>");
+    assert_eq!(later.param_paths(), [vec![0].into_boxed_slice(), vec![1].into_boxed_slice()]);
+    // Both arms of the result share the path of their tuple element.
+    assert_eq!(later.result_paths(), [vec![0, 1].into_boxed_slice()]);
+
+    let blobs = catalog.interface("wrpc-example:doc/blobs@0.1.0").unwrap();
+    let names: Vec<&str> = blobs.functions.keys().map(String::as_str).collect();
+    assert_eq!(names, ["bucket", "bucket.get", "bucket.open", "take"]);
+    assert!(blobs.refused.is_empty(), "{:?}", blobs.refused);
+    let own = Type::Handle { resource: "bucket".into(), borrowed: false };
+    let borrow = Type::Handle { resource: "bucket".into(), borrowed: true };
+    assert_eq!(blobs.functions["bucket.get"].params[0], ("self".into(), borrow));
+    assert_eq!(blobs.functions["bucket"].results, [own]);
+    assert_eq!(blobs.functions["take"].params[0].1.to_string(), "borrow<bucket>");
+    assert_eq!(blobs.functions["take"].results[0].to_string(), "own<bucket>");
+    // Handles are plain bytes on the wire: no path.
+    assert!(blobs.functions["take"].param_paths().is_empty());
 }
 
 #[test]
