@@ -10,6 +10,14 @@
 //!   MessagePack response becomes its results, by the same mapping the bridge uses the other way. A guest error
 //!   becomes the `err` of a `result<_, string>` result.
 //!
+//! Streams and futures reach the guest whole: what a client sends pending is collected from its path before the
+//! guest is called (within [`params_timeout`](ServiceBuilder::params_timeout) and
+//! [`max_invocation_bytes`](ServiceBuilder::max_invocation_bytes)), and results are sent inline (an empty stream
+//! pending, its end on its path). Resources are served too: a handle is whatever bytes the guest answers for
+//! `own<R>` (from its constructor, `[constructor]bucket` served as the operation `bucket` unless aliased), and
+//! comes back to it as those bytes, as `self`, in each method (`bucket.get`). The guest decides what its handles
+//! mean; wRPC sends no drop, so a guest that keeps state per handle decides when to forget it.
+//!
 //! Each invocation is handled in a task of its own; large parameters are decoded on a bounded set of threads. A
 //! [`ServedGuest::Host`] answers one invocation at a time, on a thread of the service's; a
 //! [`ServedGuest::AsyncHost`] one at a time too, on the invocation's task; a [`ServedGuest::Pool`] as many at once
