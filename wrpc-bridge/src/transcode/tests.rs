@@ -549,3 +549,56 @@ fn the_scanner_refuses_what_cannot_be_the_parameters() {
     let err = WireScanner::params(&function.params, 1000).scan(&many).unwrap_err();
     assert_eq!(err.kind(), &ErrorKind::TooLarge { limit: 1000 });
 }
+
+fn stream(element: Type) -> Type {
+    Type::Stream(Box::new(element))
+}
+
+#[test]
+fn streams_futures_and_handles_inline() {
+    // Written inline; an empty stream is 00, which the wire reads as pending.
+    round_trip(&stream(Type::U8), &M::Bin(vec![1, 2]), &[2, 1, 2]);
+    round_trip(&stream(Type::String), &M::A(vec![M::S("a")]), &[1, 1, b'a']);
+    round_trip(&Type::Future(Some(Box::new(Type::U32))), &M::I(300), &[1, 0xac, 0x02]);
+    round_trip(&Type::Handle { resource: "r".into(), borrowed: false }, &M::Bin(b"h".to_vec()), &[1, b'h']);
+    assert_eq!(encode_ok(&one(&stream(Type::U8)), &M::Bin(vec![])), [0]);
+    assert_eq!(encode_ok(&one(&Type::Future(None)), &M::Nil), [1]);
+    let err = encode_err(&one(&Type::Handle { resource: "r".into(), borrowed: true }), &M::S("h"));
+    assert_eq!(err.to_string(), "at `params.value`: expected bin (the bytes of a borrow<r>), found the str \"h\"");
+}
+
+#[test]
+fn the_scanner_finds_pending_values_and_their_paths() {
+    // params (s: string, v: rec { a: u8, b: tuple<u8, stream<u8>> }, f: option<future<u32>>)
+    let rec = Type::Record(vec![("a".into(), Type::U8), ("b".into(), Type::Tuple(vec![Type::U8, stream(Type::U8)]))]);
+    let future = Type::Future(Some(Box::new(Type::U32)));
+    let function = func(&[("s", Type::String), ("v", rec), ("f", opt(future.clone()))], &[]);
+    let wire = [1, b'x', 5, 6, 0x00, 1, 0x00];
+    let mut scanner = WireScanner::params(&function.params, 1 << 20);
+    assert_eq!(scanner.scan(&wire[..4]).unwrap(), None);
+    assert_eq!(scanner.scan(&wire).unwrap(), Some(wire.len()));
+    let paths: Vec<(&[usize], String)> = scanner.deferred().iter().map(|p| (&*p.path, p.ty.to_string())).collect();
+    assert_eq!(paths, [(&[1, 1, 1][..], "stream<u8>".to_owned()), (&[2][..], "future<u32>".to_owned())]);
+    assert_eq!(stream_ends(WireScanner::params(&function.params, 1 << 20), &wire).unwrap().len(), 2);
+
+    // Their contents, received on those paths: chunks up to the empty one, and the future's value.
+    let bytes = stream(Type::U8);
+    let mut chunks = WireScanner::contents(&bytes, 1 << 20);
+    assert_eq!(chunks.scan(&[2, 7, 7, 1]).unwrap(), None);
+    assert_eq!(chunks.scan(&[2, 7, 7, 1, 8, 0]).unwrap(), Some(6));
+    assert_eq!(chunks.elements(), 3);
+    let received = [Received { wire: vec![2, 7, 7, 1, 8, 0], elements: 3 }, Received { wire: vec![9], elements: 0 }];
+    let (used, params) = decode_params(&function, &wire, &received, &Options::default()).unwrap();
+    assert_eq!(used, wire.len());
+    let b = M::A(vec![M::I(6), M::Bin(vec![7, 7, 8])]);
+    assert_eq!(
+        params,
+        mp(&M::Map(vec![("s", M::S("x")), ("v", M::Map(vec![("a", M::I(5)), ("b", b)])), ("f", M::I(9))]))
+    );
+    // Without them, decoding says so.
+    let err = decode_params(&function, &wire, &[], &Options::default()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "at `params.v.b[1]`: malformed wRPC value: a stream or future sent pending whose contents did not arrive"
+    );
+}
