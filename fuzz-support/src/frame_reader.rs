@@ -1,7 +1,8 @@
 //! Arbitrary bytes from a client (or a peer) through a [`FrameReader`], delivered in chunks of any size: it never
 //! panics, and what it passes on is a frame stream wRPC can trust. Every sub-frame holds at most 64 KiB, sits on a
 //! subscribed path and fits the invocation's cap; the data passed on is the data sent, in order, all of it when
-//! the stream ends well; and a serving side's invocation header is passed on as it came.
+//! the stream ends well; and a serving side's invocation header is passed on as it came. A calling side's frame
+//! data ([`FrameReader::poll_frame`]) is the same data, each piece on the path of its frame.
 
 use std::io;
 use std::pin::Pin;
@@ -36,9 +37,9 @@ pub fn run(data: &[u8]) {
         // close the connection before sending anything.
         let Some(header) = passed_header else { return assert!(read.is_err() || stream.is_empty()) };
         assert_eq!(Some(&header), sent_header.as_ref(), "the invocation header changed");
-        if header.1 == "f" { Paths::root_only() } else { paths }
+        if header.1 == "f" { Paths::root_only() } else { paths.clone() }
     } else {
-        paths
+        paths.clone()
     };
     assert_eq!(passed.rest, 0, "a truncated frame header was passed on");
     let mut data = Vec::new();
@@ -54,6 +55,44 @@ pub fn run(data: &[u8]) {
     if read.is_ok() {
         assert_eq!(data, sent_data, "the stream ended well, but not all its data was passed on");
         assert_eq!(sent.rest, 0, "the stream ended well inside a frame");
+    }
+    if !serving {
+        frame_data_matches(Chunks { stream, chunk }, &paths, cap, &sent, &data, read.is_ok());
+    }
+}
+
+/// A calling side's frame data, given straight to the bridge, is the data the byte stream passed on, each piece
+/// naming the subscription of the frame it came from, and ends the same way.
+fn frame_data_matches(socket: Chunks<'_>, paths: &Paths, cap: usize, sent: &Parsed<'_>, data: &[u8], ended_well: bool) {
+    let mut reader = FrameReader::client(socket, Arc::new(paths.clone()), cap, "to the fuzzer");
+    let mut pieces = Vec::new();
+    let ended = futures::executor::block_on(std::future::poll_fn(|cx| {
+        loop {
+            match std::task::ready!(reader.poll_frame(cx)) {
+                Ok(Some(piece)) => pieces.push(piece),
+                Ok(None) => return Poll::Ready(Ok(())),
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        }
+    }));
+    assert_eq!(ended.is_ok(), ended_well, "frame data and the byte stream ended differently: {ended:?}");
+    let given: Vec<u8> = pieces.iter().flat_map(|piece| piece.bytes.iter().copied()).collect();
+    assert_eq!(given, data, "the frame data is not the data the byte stream passed on");
+    // Walk the sent frames with non-empty data in order, each piece taking its bytes from one of them.
+    let mut frames = sent.frames.iter().filter(|(_, bytes)| !bytes.is_empty());
+    let mut current = frames.next();
+    let mut taken = 0;
+    for piece in &pieces {
+        assert!(!piece.bytes.is_empty(), "an empty piece of frame data");
+        let Some((path, bytes)) = current else { panic!("frame data past the frames sent") };
+        let path: Vec<usize> = path.iter().map(|&index| index as usize).collect();
+        assert_eq!(piece.path, paths.index_of(&path), "a piece names the wrong path");
+        taken += piece.bytes.len();
+        assert!(taken <= bytes.len(), "a piece spans two frames");
+        if taken == bytes.len() {
+            current = frames.next();
+            taken = 0;
+        }
     }
 }
 

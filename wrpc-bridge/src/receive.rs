@@ -14,8 +14,9 @@ use std::task::{Context, Poll};
 use bytes::BufMut;
 use tokio::time::Instant;
 
+use crate::framing::FrameData;
 use crate::transcode::{ErrorKind, Received, TranscodeError, WireScanner};
-use crate::transport::{Incoming, ValuesReader};
+use crate::transport::{FrameSource, Incoming, ValuesReader};
 
 /// How much more room a stream's buffer makes at a time, at most: memory grows with the bytes that arrive.
 const READ_CHUNK: usize = 64 * 1024;
@@ -48,9 +49,9 @@ pub(crate) enum ReceiveError {
     Deadline { waiting: Option<(Box<[usize]>, String)> },
 }
 
-/// One stream being read.
+/// What arrived on one stream (the root, or a path), and whether it has ended.
+#[derive(Default)]
 struct Stream {
-    reader: ValuesReader,
     buffer: Vec<u8>,
     ended: bool,
 }
@@ -63,21 +64,60 @@ struct Contents<'t> {
     done: bool,
 }
 
-impl Stream {
-    fn new(reader: ValuesReader) -> Self {
-        Stream { reader, buffer: Vec::new(), ended: false }
-    }
+/// Where the streams' bytes come from.
+enum Source {
+    /// A reader per stream, the root's first.
+    Readers(Vec<ValuesReader>),
+    /// Frames naming their stream.
+    Frames(Box<dyn FrameSource>),
+}
 
-    /// Reads what is there, within `room` bytes: the count read (0 at the end), or `Pending`.
-    fn poll_fill(&mut self, cx: &mut Context<'_>, room: usize) -> Poll<io::Result<usize>> {
-        // One byte past the cap, to learn that the peer sent more.
-        let room = room.saturating_add(1);
-        self.buffer.reserve(room.min(READ_CHUNK));
-        let read = tokio_util::io::poll_read_buf(self.reader.as_mut(), cx, &mut (&mut self.buffer).limit(room));
-        if let Poll::Ready(Ok(0)) = read {
-            self.ended = true;
+impl Source {
+    /// Reads what has arrived into `streams` (the root's first), within the cap on all of them together: whether
+    /// anything came (or ended).
+    fn poll_fill(
+        &mut self,
+        cx: &mut Context<'_>,
+        streams: &mut [Stream],
+        total: &mut usize,
+        max_bytes: usize,
+    ) -> Result<bool, ReceiveError> {
+        let mut progressed = false;
+        match self {
+            Source::Readers(readers) => {
+                for (reader, stream) in readers.iter_mut().zip(streams.iter_mut()).filter(|(_, stream)| !stream.ended) {
+                    // One byte past the cap, to learn that the peer sent more.
+                    let room = max_bytes.saturating_sub(*total).saturating_add(1);
+                    stream.buffer.reserve(room.min(READ_CHUNK));
+                    let limited = &mut (&mut stream.buffer).limit(room);
+                    if let Poll::Ready(read) = tokio_util::io::poll_read_buf(reader.as_mut(), cx, limited) {
+                        let read = read.map_err(ReceiveError::Io)?;
+                        stream.ended = read == 0;
+                        *total = counted(*total, read, max_bytes)?;
+                        progressed = true;
+                    }
+                }
+            }
+            Source::Frames(frames) => loop {
+                match frames.poll_frame(cx) {
+                    Poll::Pending => break,
+                    Poll::Ready(Err(e)) => return Err(ReceiveError::Io(e)),
+                    Poll::Ready(Ok(None)) => {
+                        streams.iter_mut().for_each(|stream| stream.ended = true);
+                        return Ok(true);
+                    }
+                    Poll::Ready(Ok(Some(FrameData { path, bytes }))) => {
+                        *total = counted(*total, bytes.len(), max_bytes)?;
+                        let index = path.map_or(0, |path| path.saturating_add(1));
+                        if let Some(stream) = streams.get_mut(index) {
+                            stream.buffer.extend_from_slice(&bytes);
+                        }
+                        progressed = true;
+                    }
+                }
+            },
         }
-        read
+        Ok(progressed)
     }
 }
 
@@ -89,21 +129,23 @@ pub(crate) async fn receive<'t>(
     max_bytes: usize,
     deadline: Instant,
 ) -> Result<Values, ReceiveError> {
-    let mut root = Stream::new(incoming.root);
-    let (paths, readers): (Vec<_>, Vec<_>) = incoming.paths.into_iter().unzip();
-    let mut streams: Vec<Stream> = readers.into_iter().map(Stream::new).collect();
+    let (paths, mut source) = match incoming {
+        Incoming::Streams { root, paths } => {
+            let (paths, readers): (Vec<_>, Vec<_>) = paths.into_iter().unzip();
+            (paths, Source::Readers(std::iter::once(root).chain(readers).collect()))
+        }
+        Incoming::Frames { frames, paths } => (paths, Source::Frames(frames)),
+    };
+    // The root's stream first, then each path's.
+    let mut streams: Vec<Stream> = std::iter::repeat_with(Stream::default).take(paths.len() + 1).collect();
     let mut contents: Vec<Contents<'t>> = Vec::new();
     let mut root_end = None;
     let mut total = 0usize;
     let mut timer = pin!(tokio::time::sleep_until(deadline));
     let end = poll_fn(|cx| {
-        loop {
-            let mut progressed = false;
-            if root_end.is_none()
-                && let Poll::Ready(read) = root.poll_fill(cx, max_bytes.saturating_sub(total))
-            {
-                progressed = true;
-                total = counted(total, read.map_err(ReceiveError::Io)?, max_bytes)?;
+        while source.poll_fill(cx, &mut streams, &mut total, max_bytes)? {
+            let Some((root, paths_streams)) = streams.split_first_mut() else { break };
+            if root_end.is_none() {
                 match scanner.scan(&root.buffer) {
                     Ok(Some(end)) => {
                         root_end = Some(end);
@@ -116,22 +158,13 @@ pub(crate) async fn receive<'t>(
                     Err(error) => return Poll::Ready(Err(malformed_root(error, &mut root.buffer))),
                 }
             }
-            for stream in streams.iter_mut().filter(|stream| !stream.ended) {
-                if let Poll::Ready(read) = stream.poll_fill(cx, max_bytes.saturating_sub(total)) {
-                    progressed = true;
-                    total = counted(total, read.map_err(ReceiveError::Io)?, max_bytes)?;
-                }
-            }
             for pending in contents.iter_mut().filter(|pending| !pending.done) {
-                scan_contents(pending, &streams, &paths)?;
+                scan_contents(pending, paths_streams, &paths)?;
             }
             if let Some(end) = root_end
                 && contents.iter().all(|pending| pending.done)
             {
                 return Poll::Ready(Ok(end));
-            }
-            if !progressed {
-                break;
             }
         }
         if timer.as_mut().poll(cx).is_ready() {
@@ -147,10 +180,16 @@ pub(crate) async fn receive<'t>(
         Poll::Pending
     })
     .await?;
+    let mut streams = streams.into_iter();
+    let root = streams.next().unwrap_or_default();
+    let mut paths_streams: Vec<Stream> = streams.collect();
     let received = contents
         .into_iter()
         .map(|pending| Received {
-            wire: streams.get_mut(pending.stream).map(|stream| std::mem::take(&mut stream.buffer)).unwrap_or_default(),
+            wire: paths_streams
+                .get_mut(pending.stream)
+                .map(|stream| std::mem::take(&mut stream.buffer))
+                .unwrap_or_default(),
             elements: pending.scanner.elements(),
         })
         .collect();

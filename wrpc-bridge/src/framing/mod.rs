@@ -8,7 +8,9 @@
 //! and zero-fills a frame's whole data length before a byte of it arrives. Six bytes from any client take a
 //! process down (`ff ff ff ff 0f` as a path length is a 32 GiB allocation).
 //!
-//! A [`FrameReader`] sits between the socket and wRPC and passes on only what it has checked:
+//! A [`FrameReader`] sits between the socket and wRPC (on a serving side) or the bridge itself (on a calling side,
+//! which takes checked frame data straight from it: [`FrameReader::poll_frame`]) and passes on only what it has
+//! checked:
 //!
 //! - the invocation header, with names no longer than a served one, naming a served function
 //!   ([`ServedFunctions`]);
@@ -25,7 +27,7 @@ mod paths;
 mod reader;
 
 pub use paths::{Paths, ServedFunctions};
-pub use reader::{FrameReader, ViolationSlot};
+pub use reader::{FrameData, FrameReader, ViolationSlot};
 
 /// The most data bytes of one sub-frame a [`FrameReader`] passes on: wRPC allocates what a frame header says,
 /// so a sub-frame says only what has arrived, and never more than this.

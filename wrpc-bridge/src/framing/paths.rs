@@ -53,11 +53,27 @@ impl Paths {
     /// Whether a frame on `path` may pass.
     #[must_use]
     pub fn allows(&self, path: &[usize]) -> bool {
-        path.is_empty()
-            || self.subscribed.iter().any(|subscribed| {
-                subscribed.len() == path.len()
-                    && subscribed.iter().zip(path).all(|(wanted, &got)| wanted.is_none_or(|wanted| wanted == got))
-            })
+        path.is_empty() || self.subscribed.iter().any(|subscribed| matches(subscribed, path))
+    }
+
+    /// The position of the first subscribed path `path` falls under; `None` for the root, or a path not
+    /// subscribed.
+    ///
+    /// ```
+    /// use wrpc_bridge::framing::Paths;
+    ///
+    /// let paths = Paths::new([vec![Some(0), None], vec![Some(1)]]);
+    /// assert_eq!(paths.index_of(&[1]), Some(1));
+    /// assert_eq!(paths.index_of(&[0, 7]), Some(0));
+    /// assert_eq!(paths.index_of(&[]), None);
+    /// assert_eq!(paths.index_of(&[2]), None);
+    /// ```
+    #[must_use]
+    pub fn index_of(&self, path: &[usize]) -> Option<usize> {
+        if path.is_empty() {
+            return None;
+        }
+        self.subscribed.iter().position(|subscribed| matches(subscribed, path))
     }
 
     /// The subscribed paths, as wRPC's `serve` and `invoke` take them.
@@ -65,6 +81,12 @@ impl Paths {
     pub fn subscribed(&self) -> &[Box<[Option<usize>]>] {
         &self.subscribed
     }
+}
+
+/// Whether `path` falls under the subscribed path `subscribed`: element by element, a wildcard matching any index.
+fn matches(subscribed: &[Option<usize>], path: &[usize]) -> bool {
+    subscribed.len() == path.len()
+        && subscribed.iter().zip(path).all(|(wanted, &got)| wanted.is_none_or(|wanted| wanted == got))
 }
 
 /// The functions a serving side answers, each with the paths of its parameters: an invocation header must name

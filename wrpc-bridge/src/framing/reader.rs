@@ -64,8 +64,9 @@ enum State {
     Function { served: Arc<ServedFunctions>, instance: String },
     /// Between frames.
     Frames(Arc<Paths>),
-    /// Inside a frame on the path encoded as `prefix`, `remaining` data bytes still to come.
-    Data { paths: Arc<Paths>, prefix: Bytes, remaining: usize },
+    /// Inside a frame on the path encoded as `prefix` (when re-framing) or subscribed as `index` (when giving
+    /// frame data), `remaining` data bytes still to come.
+    Data { paths: Arc<Paths>, prefix: Bytes, index: Option<usize>, remaining: usize },
 }
 
 /// What parsing the buffered input came to.
@@ -176,14 +177,15 @@ impl<R> FrameReader<R> {
                 }
                 self.budget -= header.length;
                 self.input.advance(header.consumed);
+                let prefix = prefix(&header.path);
                 if header.length == 0 {
-                    self.headers.extend_from_slice(&header.prefix);
+                    self.headers.extend_from_slice(&prefix);
                     self.headers.push(0);
                     return Ok(Step::Progress);
                 }
-                State::Data { paths: Arc::clone(paths), prefix: header.prefix, remaining: header.length }
+                State::Data { paths: Arc::clone(paths), prefix, index: None, remaining: header.length }
             }
-            State::Data { paths, prefix, remaining } => {
+            State::Data { paths, prefix, index, remaining } => {
                 let length = input.len().min(*remaining).min(MAX_SUB_FRAME_BYTES);
                 if length == 0 {
                     return Ok(Step::NeedMore);
@@ -193,7 +195,7 @@ impl<R> FrameReader<R> {
                 self.data = length;
                 match remaining.checked_sub(length) {
                     Some(left) if left > 0 => {
-                        State::Data { paths: Arc::clone(paths), prefix: prefix.clone(), remaining: left }
+                        State::Data { paths: Arc::clone(paths), prefix: prefix.clone(), index: *index, remaining: left }
                     }
                     _ => State::Frames(Arc::clone(paths)),
                 }
@@ -234,6 +236,88 @@ impl<R> FrameReader<R> {
     }
 }
 
+/// Frame data as it arrives on a calling side: which subscribed path it belongs to, and bytes of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameData {
+    /// The index of its path among the [`Paths`] the reader was made with (see [`Paths::index_of`]); `None` for
+    /// the root.
+    pub path: Option<usize>,
+    /// Data bytes that have arrived, at most what the frame announced.
+    pub bytes: Bytes,
+}
+
+impl<R: AsyncRead + Unpin> FrameReader<R> {
+    /// A calling side's next frame data, straight from the socket, without re-framing it for wRPC: what a
+    /// [`client`](Self::client) reader gives the bridge itself. `None` when the stream ends between frames.
+    ///
+    /// # Errors
+    /// As reading: a [`Violation`] (kind `InvalidData`), an end inside a frame (`UnexpectedEof`), or the socket's.
+    /// A serving side's reader, which expects an invocation header, fails with `InvalidInput`.
+    pub fn poll_frame(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Option<FrameData>>> {
+        loop {
+            if let Some(violation) = self.violation.get() {
+                return Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidData, violation.clone())));
+            }
+            match &mut self.state {
+                State::Frames(paths) => match frame_header(&self.input, paths) {
+                    Err(violation) => return Poll::Ready(Err(self.broken(violation))),
+                    Ok(Some(header)) if header.length > self.budget => {
+                        return Poll::Ready(Err(self.broken(Violation::TooLarge { limit: self.limit })));
+                    }
+                    Ok(Some(header)) => {
+                        self.budget -= header.length;
+                        self.input.advance(header.consumed);
+                        if header.length > 0 {
+                            let index = paths.index_of(&header.path);
+                            let (paths, prefix) = (Arc::clone(paths), Bytes::new());
+                            self.state = State::Data { paths, prefix, index, remaining: header.length };
+                        }
+                        continue;
+                    }
+                    Ok(None) => {}
+                },
+                State::Data { paths, index, remaining, .. } if !self.input.is_empty() => {
+                    let length = self.input.len().min(*remaining);
+                    let path = *index;
+                    *remaining -= length;
+                    if *remaining == 0 {
+                        self.state = State::Frames(Arc::clone(paths));
+                    }
+                    return Poll::Ready(Ok(Some(FrameData { path, bytes: self.input.split_to(length).freeze() })));
+                }
+                State::Data { .. } => {}
+                State::Version(_) | State::Instance(_) | State::Function { .. } => {
+                    return Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        "a serving side's frame reader gives a byte stream, not frame data",
+                    )));
+                }
+            }
+            if !ready!(self.poll_more(cx))? {
+                return Poll::Ready(Ok(None));
+            }
+        }
+    }
+
+    /// Reads more from the socket: `true` when something came, `false` at its end between frames.
+    fn poll_more(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<bool>> {
+        // At least one byte: a header longer than `read_size` still makes progress.
+        let want = self.read_size().saturating_sub(self.input.len()).max(1);
+        self.input.reserve(want);
+        let read = tokio_util::io::poll_read_buf(Pin::new(&mut self.inner), cx, &mut (&mut self.input).limit(want));
+        if ready!(read)? > 0 {
+            return Poll::Ready(Ok(true));
+        }
+        if self.at_boundary() {
+            return Poll::Ready(Ok(false));
+        }
+        Poll::Ready(Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "the peer closed the connection in the middle of a frame",
+        )))
+    }
+}
+
 impl<R: AsyncRead + Unpin> AsyncRead for FrameReader<R> {
     fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
@@ -265,22 +349,8 @@ impl<R: AsyncRead + Unpin> AsyncRead for FrameReader<R> {
                 Step::Progress => {}
                 Step::Broken(violation) => return Poll::Ready(Err(this.broken(violation))),
                 Step::NeedMore => {
-                    // At least one byte: a header longer than `read_size` still makes progress.
-                    let want = this.read_size().saturating_sub(this.input.len()).max(1);
-                    this.input.reserve(want);
-                    let read = tokio_util::io::poll_read_buf(
-                        Pin::new(&mut this.inner),
-                        cx,
-                        &mut (&mut this.input).limit(want),
-                    );
-                    if ready!(read)? == 0 {
-                        if this.at_boundary() {
-                            return Poll::Ready(Ok(()));
-                        }
-                        return Poll::Ready(Err(io::Error::new(
-                            io::ErrorKind::UnexpectedEof,
-                            "the peer closed the connection in the middle of a frame",
-                        )));
+                    if !ready!(this.poll_more(cx))? {
+                        return Poll::Ready(Ok(()));
                     }
                 }
             }
@@ -288,9 +358,9 @@ impl<R: AsyncRead + Unpin> AsyncRead for FrameReader<R> {
     }
 }
 
-/// A frame's header: its path (checked, re-encoded), data length, and how many input bytes it took.
+/// A frame's header: its path (checked), data length, and how many input bytes it took.
 struct FrameHeader {
-    prefix: Bytes,
+    path: Vec<usize>,
     length: usize,
     consumed: usize,
 }
@@ -311,17 +381,20 @@ fn frame_header(input: &[u8], paths: &Paths) -> Result<Option<FrameHeader>, Viol
         return Err(Violation::NotSubscribed(path));
     }
     let Some(length) = uleb32(&mut r)? else { return Ok(None) };
-    let prefix = if path.is_empty() {
-        Bytes::from_static(&[0])
-    } else {
-        let mut prefix = Vec::with_capacity(5 * (path.len() + 1));
-        wire::write_len(&mut prefix, path.len());
-        for &index in &path {
-            wire::write_len(&mut prefix, index);
-        }
-        Bytes::from(prefix)
-    };
-    Ok(Some(FrameHeader { prefix, length: length as usize, consumed: r.position() }))
+    Ok(Some(FrameHeader { path, length: length as usize, consumed: r.position() }))
+}
+
+/// `path` encoded as a frame header begins: its length, then its elements.
+fn prefix(path: &[usize]) -> Bytes {
+    if path.is_empty() {
+        return Bytes::from_static(&[0]);
+    }
+    let mut prefix = Vec::with_capacity(5 * (path.len() + 1));
+    wire::write_len(&mut prefix, path.len());
+    for &index in path {
+        wire::write_len(&mut prefix, index);
+    }
+    Bytes::from(prefix)
 }
 
 /// Parses a name (a LEB128 length, then UTF-8) at the front of `input` if it is all there, refusing one longer

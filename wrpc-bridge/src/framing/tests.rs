@@ -205,3 +205,41 @@ async fn a_client_reads_results_without_a_header() {
     let reader = FrameReader::client(Chunks::new([wire]), Arc::new(Paths::root_only()), 2, "to a test");
     assert_eq!(violation(reader).await, Violation::TooLarge { limit: 2 });
 }
+
+/// Every piece of frame data a client reader gives, until the stream ends or breaks.
+async fn frame_data(mut reader: FrameReader<Chunks>) -> (Vec<(Option<usize>, Vec<u8>)>, io::Result<()>) {
+    let mut pieces = Vec::new();
+    let ended = std::future::poll_fn(|cx| {
+        loop {
+            match std::task::ready!(reader.poll_frame(cx)) {
+                Ok(Some(FrameData { path, bytes })) => pieces.push((path, bytes.to_vec())),
+                Ok(None) => return Poll::Ready(Ok(())),
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        }
+    })
+    .await;
+    (pieces, ended)
+}
+
+#[tokio::test]
+async fn a_client_takes_frame_data_as_it_arrives() {
+    let paths = Arc::new(Paths::new([vec![Some(0)], vec![Some(1), Some(2)]]));
+    // Root "ab"; "xyz" on [1, 2], split across reads; an empty frame on [0]; root "c".
+    let chunks = [vec![0, 2, b'a', b'b', 2, 1, 2, 3, b'x'], vec![b'y', b'z', 1, 0, 0], vec![0, 1, b'c']];
+    let (pieces, ended) = frame_data(FrameReader::client(Chunks::new(chunks), paths.clone(), 1024, "to a test")).await;
+    ended.unwrap();
+    let expected = [(None, b"ab".to_vec()), (Some(1), b"x".to_vec()), (Some(1), b"yz".to_vec()), (None, b"c".to_vec())];
+    assert_eq!(pieces, expected);
+
+    // The same checks as a byte stream: a frame past the cap is refused before its data, and so is a frame on a
+    // path nobody subscribed to; an end inside a frame is not a clean end.
+    let over = Chunks::new([vec![0, 2, b'a', b'b', 1, 0, 0xff, 0x01]]);
+    let (pieces, ended) = frame_data(FrameReader::client(over, paths.clone(), 16, "to a test")).await;
+    assert_eq!((pieces.len(), Violation::of(&ended.unwrap_err())), (1, Some(&Violation::TooLarge { limit: 16 })));
+    let stray = Chunks::new([vec![1, 5, 1, b'x']]);
+    let (_, ended) = frame_data(FrameReader::client(stray, paths.clone(), 16, "to a test")).await;
+    assert_eq!(Violation::of(&ended.unwrap_err()), Some(&Violation::NotSubscribed(vec![5])));
+    let (_, ended) = frame_data(FrameReader::client(Chunks::new([vec![0, 3, b'a']]), paths, 16, "to a test")).await;
+    assert_eq!(ended.unwrap_err().kind(), io::ErrorKind::UnexpectedEof);
+}

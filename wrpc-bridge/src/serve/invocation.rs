@@ -85,7 +85,7 @@ where
 {
     let limits = &shared.limits;
     let reader = |stream: I| -> ValuesReader { Box::pin(stream) };
-    let incoming = Incoming { paths: indexed(&params, &served.param_paths, reader)?, root: reader(params) };
+    let incoming = Incoming::Streams { paths: indexed(&params, &served.param_paths, reader)?, root: reader(params) };
     let scanner = WireScanner::params(served.params(), limits.max_invocation_bytes);
     let deadline = Instant::now() + limits.params_timeout;
     let params = receive(incoming, scanner, limits.max_invocation_bytes, deadline).await.map_err(|e| match e {

@@ -5,7 +5,7 @@ use super::decode::Decoder;
 use super::error::TranscodeError;
 use super::msgpack::{Reader, Token};
 use super::wire::WireReader;
-use super::{Options, Outcome, Received, encode, msgpack, wave, within};
+use super::{Options, Outcome, Received, encode, msgpack, output_size, wave, within};
 use crate::wit::{Function, Type};
 
 /// Transcodes the guest's msgpack `msgpack` into the wire encoding of `function`'s parameters,
@@ -80,13 +80,19 @@ pub fn decode_results(
 ) -> Result<(usize, Outcome), TranscodeError> {
     let mut r = WireReader::new(wire);
     let mut decoder = Decoder { case: options.names, limit: options.max_output_bytes, received: received.iter() };
-    let outcome = results(function, &mut r, &mut decoder).map_err(|e| e.in_root("results"))?;
+    let outcome =
+        results(function, &mut r, &mut decoder, output_size(wire, received)).map_err(|e| e.in_root("results"))?;
     Ok((r.position(), outcome))
 }
 
-fn results(function: &Function, r: &mut WireReader<'_>, decoder: &mut Decoder<'_>) -> Result<Outcome, TranscodeError> {
+fn results(
+    function: &Function,
+    r: &mut WireReader<'_>,
+    decoder: &mut Decoder<'_>,
+    expected: usize,
+) -> Result<Outcome, TranscodeError> {
     let limit = decoder.limit;
-    let mut out = Vec::with_capacity(r.remaining().saturating_add(16).min(limit));
+    let mut out = Vec::with_capacity(expected.min(limit));
     match function.results.as_slice() {
         [] => msgpack::write_nil(&mut out),
         [Type::Result { ok, err }] => {

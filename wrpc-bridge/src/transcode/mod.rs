@@ -113,6 +113,12 @@ fn wraps_some(some: &Type) -> bool {
     matches!(some, Type::Option(_))
 }
 
+/// About how many msgpack bytes decoding `wire` and what was `received` on its paths writes: as many as came, and a
+/// little more for headers. One allocation holds a whole received stream, which would otherwise grow by doubling.
+fn output_size(wire: &[u8], received: &[Received]) -> usize {
+    received.iter().fold(wire.len().saturating_add(16), |size, received| size.saturating_add(received.wire.len()))
+}
+
 /// Fails once `written` bytes are past `limit`. Checked at every list element, since only lists repeat: between
 /// two checks a transcoding writes at most what one element's type allows.
 fn within(written: usize, limit: usize) -> Result<(), TranscodeError> {

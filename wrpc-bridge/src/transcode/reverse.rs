@@ -5,7 +5,7 @@ use super::decode::Decoder;
 use super::error::{ErrorKind, TranscodeError};
 use super::msgpack::{Reader, Token};
 use super::wire::{self, WireReader};
-use super::{Options, Received, encode, msgpack, within};
+use super::{Options, Received, encode, msgpack, output_size, within};
 use crate::wit::{Function, Type};
 
 /// Transcodes `function`'s parameters from the wire bytes `wire` into the guest's msgpack
@@ -28,7 +28,7 @@ pub fn decode_params(
     let limit = options.max_output_bytes;
     let mut decoder = Decoder { case: options.names, limit, received: received.iter() };
     let mut r = WireReader::new(wire);
-    let mut out = Vec::with_capacity(wire.len().saturating_add(16).min(limit));
+    let mut out = Vec::with_capacity(output_size(wire, received).min(limit));
     match function.params.as_slice() {
         [] => {
             msgpack::write_nil(&mut out);

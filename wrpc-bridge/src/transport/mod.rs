@@ -7,8 +7,13 @@ mod socket;
 use std::future::Future;
 use std::pin::Pin;
 
+use std::io;
+use std::task::{Context, Poll};
+
 use bytes::Bytes;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+
+use crate::framing::{FrameData, FrameReader};
 
 pub use self::nats::{DEFAULT_SUBSCRIPTION_CAPACITY, NatsOptions, NatsTransport};
 pub use self::socket::SocketTransport;
@@ -45,25 +50,57 @@ pub struct Request {
     pub result_paths: Vec<Box<[usize]>>,
 }
 
-/// The streams an invocation's values arrive on: the root, and each subscribed indexed path.
-pub struct Incoming {
-    /// The root stream: the values themselves.
-    pub root: ValuesReader,
-    /// Each subscribed path, with the stream of what arrives on it.
-    pub paths: Vec<(Box<[usize]>, ValuesReader)>,
+/// How an invocation's values arrive.
+pub enum Incoming {
+    /// A stream per path: the root, and each subscribed indexed path (NATS: a subject each).
+    Streams {
+        /// The root stream: the values themselves.
+        root: ValuesReader,
+        /// Each subscribed path, with the stream of what arrives on it.
+        paths: Vec<(Box<[usize]>, ValuesReader)>,
+    },
+    /// One stream of frames, each naming its path (TCP and Unix sockets), read straight from the socket.
+    Frames {
+        /// The frames' source.
+        frames: Box<dyn FrameSource>,
+        /// The subscribed paths, which [`FrameData::path`] indexes.
+        paths: Vec<Box<[usize]>>,
+    },
 }
 
 impl std::fmt::Debug for Incoming {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Incoming").field("paths", &self.paths.iter().map(|(path, _)| path).collect::<Vec<_>>()).finish()
+        match self {
+            Self::Streams { paths, .. } => {
+                let paths: Vec<&Box<[usize]>> = paths.iter().map(|(path, _)| path).collect();
+                f.debug_struct("Streams").field("paths", &paths).finish_non_exhaustive()
+            }
+            Self::Frames { paths, .. } => f.debug_struct("Frames").field("paths", paths).finish_non_exhaustive(),
+        }
+    }
+}
+
+/// Where frame data comes from: a calling side's [`FrameReader`](crate::framing::FrameReader).
+pub trait FrameSource: Send {
+    /// The next frame data, `None` once the frames end (see
+    /// [`FrameReader::poll_frame`](crate::framing::FrameReader::poll_frame)).
+    ///
+    /// # Errors
+    /// Those of reading the frames.
+    fn poll_frame(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Option<FrameData>>>;
+}
+
+impl<R: AsyncRead + Unpin + Send> FrameSource for FrameReader<R> {
+    fn poll_frame(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Option<FrameData>>> {
+        FrameReader::poll_frame(self, cx)
     }
 }
 
 /// A way to invoke wRPC functions.
 ///
 /// An implementation opens an invocation of `instance#function`, sends the request's parameters and then its
-/// deferred bytes, ends the parameters, and returns the streams the results arrive on (the root and each of the
-/// request's result paths, in order), which the bridge reads.
+/// deferred bytes, ends the parameters, and returns how the results arrive (on the root and each of the request's
+/// result paths, in order), which the bridge reads.
 pub trait Transport: std::fmt::Debug + Send + Sync + 'static {
     /// Invokes `instance#function` with `request`.
     fn invoke<'a>(

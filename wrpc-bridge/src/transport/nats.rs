@@ -160,7 +160,7 @@ impl Transport for NatsTransport {
             send_deferred(&params, request.deferred).await?;
             let reader = |incoming| -> ValuesReader { Box::pin(incoming) };
             let paths = indexed(&results, &request.result_paths, reader)?;
-            Ok(Incoming { root: reader(results), paths })
+            Ok(Incoming::Streams { root: reader(results), paths })
         })
     }
 }

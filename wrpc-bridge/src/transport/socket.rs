@@ -1,20 +1,20 @@
 //! wRPC over TCP or a Unix domain socket: one connection per call, no broker.
 //!
-//! The transport connects itself rather than through wrpc-transport's clients, so that the peer's answer is
-//! read through a [`FrameReader`]: a peer cannot make the bridge allocate for results it has not sent, nor send
-//! more than the call's result cap.
+//! The transport speaks the framing itself rather than through wrpc-transport's clients: it writes the invocation
+//! (header, parameters, the ends of empty streams) in one write and shuts its half down, then reads the peer's
+//! frames through a [`FrameReader`] straight into the bridge, on the calling task: no task, channel or copy per
+//! path between the socket and the results, and a peer cannot make the bridge allocate for results it has not
+//! sent, nor send more than the call's result cap.
 
-use std::io;
 use std::path::PathBuf;
-use std::pin::Pin;
 use std::sync::{Arc, LazyLock};
-use std::task::{Context, Poll, ready};
 
-use tokio::io::{AsyncRead, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpStream, UnixStream};
 
-use super::{CallContext, Incoming, Request, Transport, TransportFuture, ValuesReader, indexed, send_deferred};
-use crate::framing::{FrameReader, Paths, ViolationSlot};
+use super::{CallContext, Incoming, Request, Transport, TransportFuture};
+use crate::framing::{FrameReader, Paths};
+use crate::transcode::wire;
 
 /// Invokes functions of a wRPC server listening on a TCP or Unix socket.
 #[derive(Debug, Clone)]
@@ -50,7 +50,7 @@ impl SocketTransport {
 
     async fn invoke_on<R, W>(
         &self,
-        (read, write): (R, W),
+        (read, mut write): (R, W),
         context: CallContext<'_>,
         instance: &str,
         function: &str,
@@ -58,23 +58,43 @@ impl SocketTransport {
     ) -> anyhow::Result<Incoming>
     where
         R: AsyncRead + Send + Unpin + 'static,
-        W: tokio::io::AsyncWrite + Send + Unpin + 'static,
+        W: AsyncWrite + Send + Unpin + 'static,
     {
+        write.write_all(&invocation(instance, function, &request)).await?;
+        // The end of the parameters.
+        write.shutdown().await?;
         let paths = match request.result_paths.as_slice() {
             [] => Arc::clone(&ROOT_ONLY),
             paths => Arc::new(Paths::exact(paths)),
         };
-        let read = FrameReader::client(read, Arc::clone(&paths), context.max_result_bytes, Arc::clone(&self.label));
-        let violation = read.violation();
-        let (params, results) =
-            wrpc_transport::frame::invoke(write, read, instance, function, request.params, paths.subscribed()).await?;
-        send_deferred(&params, request.deferred).await?;
-        // The connection's write half is shut down once every handle on the parameters is dropped.
-        drop(params);
-        let reader = |incoming| -> ValuesReader { Box::pin(Results { incoming, violation: violation.clone() }) };
-        let paths = indexed(&results, &request.result_paths, reader)?;
-        Ok(Incoming { root: reader(results), paths })
+        let frames = FrameReader::client(read, paths, context.max_result_bytes, Arc::clone(&self.label));
+        Ok(Incoming::Frames { frames: Box::new(frames), paths: request.result_paths })
     }
+}
+
+/// The bytes of an invocation: the header naming `instance#function`, the parameters on the root, and the request's
+/// deferred bytes on their paths.
+fn invocation(instance: &str, function: &str, request: &Request) -> Vec<u8> {
+    let deferred = request.deferred.iter().map(|(path, bytes)| 5 * (path.len() + 2) + bytes.len()).sum::<usize>();
+    let mut out = Vec::with_capacity(16 + instance.len() + function.len() + request.params.len() + deferred);
+    out.push(0);
+    for name in [instance, function] {
+        wire::write_len(&mut out, name.len());
+        out.extend_from_slice(name.as_bytes());
+    }
+    write_frame(&mut out, &[], &request.params);
+    for (path, bytes) in &request.deferred {
+        write_frame(&mut out, path, bytes);
+    }
+    out
+}
+
+/// Appends a frame carrying `data` on `path`.
+fn write_frame(out: &mut Vec<u8>, path: &[usize], data: &[u8]) {
+    wire::write_len(out, path.len());
+    path.iter().for_each(|&index| wire::write_len(out, index));
+    wire::write_len(out, data.len());
+    out.extend_from_slice(data);
 }
 
 impl Transport for SocketTransport {
@@ -99,25 +119,5 @@ impl Transport for SocketTransport {
                 }
             }
         })
-    }
-}
-
-/// One of wRPC's result streams (the root or an indexed path), ending with the framing [`Violation`](crate::framing::Violation) that closed the
-/// connection, if one did: wRPC itself reports only the end of the stream.
-struct Results {
-    incoming: wrpc_transport::frame::Incoming,
-    violation: ViolationSlot,
-}
-
-impl AsyncRead for Results {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        let (before, room) = (buf.filled().len(), buf.remaining());
-        ready!(Pin::new(&mut self.incoming).poll_read(cx, buf))?;
-        match self.violation.get() {
-            Some(violation) if room > 0 && buf.filled().len() == before => {
-                Poll::Ready(Err(io::Error::new(io::ErrorKind::InvalidData, violation.clone())))
-            }
-            _ => Poll::Ready(Ok(())),
-        }
     }
 }
