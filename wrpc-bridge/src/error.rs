@@ -138,7 +138,7 @@ pub enum CallError {
         /// The deadline.
         deadline: Duration,
         /// What the results were still waiting for, when they had arrived but a stream or future they sent
-        /// pending had not: e.g. "the stream<u8> on path [0]".
+        /// pending had not: e.g. "the `stream<u8>` on path `[0]`".
         waiting: Option<String>,
     },
     /// The peer sent more result bytes than the configured cap.

@@ -80,7 +80,7 @@ impl std::fmt::Debug for Incoming {
     }
 }
 
-/// Where frame data comes from: a calling side's [`FrameReader`](crate::framing::FrameReader).
+/// Where frame data comes from: a calling side's [`FrameReader`].
 pub trait FrameSource: Send {
     /// The next frame data, `None` once the frames end (see
     /// [`FrameReader::poll_frame`](crate::framing::FrameReader::poll_frame)).
