@@ -100,7 +100,10 @@ impl Pool {
             return lease.call_async(&operation, &payload).await;
         }
         let (answer, answered) = tokio::sync::oneshot::channel();
+        // The caller's span goes with the call to the pool's thread: the guest's `wapc.call` nests inside it.
+        let span = tracing::Span::current();
         self.threads.run(Box::new(move || {
+            let _inside = span.enter();
             let result = lease.call(&operation, &payload);
             // The instance goes back before the caller hears: its next call finds it free.
             drop(lease);

@@ -27,6 +27,18 @@ pub enum Address {
     Nats(String),
 }
 
+impl Address {
+    /// The transport's name: `tcp`, `unix` or `nats`.
+    #[must_use]
+    pub fn transport(&self) -> &'static str {
+        match self {
+            Address::Tcp(_) => "tcp",
+            Address::Unix(_) => "unix",
+            Address::Nats(_) => "nats",
+        }
+    }
+}
+
 impl FromStr for Address {
     type Err = ConfigError;
 

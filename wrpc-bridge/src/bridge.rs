@@ -7,6 +7,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use tokio::runtime::Handle;
 use tokio::time::Instant;
+use tracing::{Instrument, Span};
 use wapc::{HostCallback, HostCallbackAsync};
 
 use crate::config::{BridgeConfig, DEFAULT_DEADLINE, DEFAULT_MAX_RESULT_BYTES};
@@ -15,6 +16,7 @@ use crate::framing::Violation;
 use crate::receive::{ReceiveError, receive};
 use crate::routing::{Destination, Route, Router, Signature};
 use crate::runtime::BridgeRuntime;
+use crate::spans;
 use crate::target::Target;
 use crate::transcode::{self, Options, Outcome, Received, TranscodeError, WireScanner};
 use crate::transport::{CallContext, Request};
@@ -181,13 +183,28 @@ impl Inner {
         })
     }
 
-    /// Transcodes the payload, invokes the function within the deadline and transcodes its results. It must
-    /// run on a runtime with I/O and time.
+    /// Transcodes the payload, invokes the function within the deadline and transcodes its results, in a
+    /// `wrpc.invoke` span ([`spans`](crate::spans)). It must run on a runtime with I/O and time.
     async fn invoke(
         &self,
         destination: &Destination<'_>,
         context: CallContext<'_>,
         payload: &[u8],
+    ) -> Result<Vec<u8>, CallError> {
+        let target = destination.target;
+        let span = spans::invoke(&target.name, destination.instance, &destination.function, target.transport_name);
+        let result = self.exchange(destination, context, payload, &span).instrument(span.clone()).await;
+        spans::record_outcome(&span, outcome(&result));
+        result
+    }
+
+    /// What [`invoke`](Self::invoke) does inside its span.
+    async fn exchange(
+        &self,
+        destination: &Destination<'_>,
+        context: CallContext<'_>,
+        payload: &[u8],
+        span: &Span,
     ) -> Result<Vec<u8>, CallError> {
         let deadline = Instant::now() + self.deadline;
         let target = destination.target;
@@ -212,6 +229,8 @@ impl Inner {
                 (request, transcode::opaque::result_types())
             }
         };
+        let sent = request.params.len() + request.deferred.iter().map(|(_, bytes)| bytes.len()).sum::<usize>();
+        spans::record_bytes(span, "params_bytes", sent);
         let (instance, function) = (destination.instance, destination.function.as_ref());
         let invoking = target.transport.invoke(context, instance, function, request);
         let incoming = match tokio::time::timeout_at(deadline, invoking).await {
@@ -254,6 +273,8 @@ impl Inner {
                 waiting: waiting.map(|(path, ty)| format!("the {ty} on path {path:?}")),
             },
         })?;
+        let received = values.wire.len() + values.received.iter().map(|received| received.wire.len()).sum::<usize>();
+        spans::record_bytes(span, "results_bytes", received);
         let (consumed, outcome) = self
             .decode(destination, &values.wire, &values.received)
             .map_err(|source| CallError::Results { site: site(), source })?;
@@ -283,6 +304,19 @@ impl Inner {
             }
             Signature::Opaque => transcode::opaque::decode_results(wire),
         }
+    }
+}
+
+/// How a call ended, for its span.
+fn outcome(result: &Result<Vec<u8>, CallError>) -> &'static str {
+    match result {
+        Ok(_) => "ok",
+        Err(CallError::Remote(_)) => "remote error",
+        Err(CallError::Params { .. }) => "params do not fit",
+        Err(CallError::Results { .. }) => "results do not fit",
+        Err(CallError::ResultTooLarge { .. }) => "results too large",
+        Err(CallError::Deadline { .. }) => "deadline exceeded",
+        Err(_) => "transport failed",
     }
 }
 

@@ -46,6 +46,7 @@ mod receive;
 pub mod routing;
 pub mod runtime;
 pub mod serve;
+mod spans;
 mod target;
 pub mod transcode;
 pub mod transport;

@@ -104,6 +104,7 @@ impl Target {
         Ok(BridgeTarget {
             name: name.to_owned(),
             address: self.address.to_string(),
+            transport_name: self.address.transport(),
             transport,
             wit: self.wit,
             options: Options { names: self.names, max_output_bytes: max_bytes },
@@ -116,6 +117,8 @@ impl Target {
 pub(crate) struct BridgeTarget {
     pub(crate) name: String,
     pub(crate) address: String,
+    /// `tcp`, `unix` or `nats` (a transport of one's own is named by its address's scheme).
+    pub(crate) transport_name: &'static str,
     pub(crate) transport: Arc<dyn Transport>,
     wit: Option<Arc<Catalog>>,
     pub(crate) options: Options,

@@ -14,6 +14,7 @@ use bytes::Bytes;
 use futures::{FutureExt, Stream, StreamExt};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::time::Instant;
+use tracing::{Instrument, Span};
 use wapc::errors::{Error, Resource, ResourceLimit};
 use wrpc_transport::Index;
 
@@ -21,6 +22,7 @@ use super::admission::Admission;
 use super::{Served, ServedGuest, Shape, Shared};
 use crate::error::one_line;
 use crate::receive::{ReceiveError, Values, receive};
+use crate::spans;
 use crate::transcode::{self, WireScanner};
 use crate::transport::{Incoming, ValuesReader, indexed};
 
@@ -53,12 +55,22 @@ pub(super) async fn invocation_loop<C, O, I>(
                     },
                     None => None,
                 };
-                tokio::select! {
-                    () = shared.cut.cancelled() => wapc::__event!(warn, "wrpc-bridge: {served}: cut off when the service stopped"),
-                    handled = handle(&shared, &served, params, results) => if let Err(e) = handled {
-                        wapc::__event!(warn, "wrpc-bridge: {served} failed: {}", one_line(&e));
+                let span = spans::serve(&served.instance, &served.function, shared.transport);
+                let handling = handle(&shared, &served, params, results).instrument(span.clone());
+                let outcome = tokio::select! {
+                    () = shared.cut.cancelled() => {
+                        wapc::__event!(warn, "wrpc-bridge: {served}: cut off when the service stopped");
+                        "cut off"
+                    }
+                    handled = handling => match handled {
+                        Ok(()) => "ok",
+                        Err(e) => {
+                            wapc::__event!(warn, "wrpc-bridge: {served} failed: {}", one_line(&e));
+                            "failed"
+                        }
                     },
-                }
+                };
+                spans::record_outcome(&span, outcome);
             });
         }
     };
@@ -109,8 +121,11 @@ where
         ),
     })?;
     anyhow::ensure!(params.end == params.wire.len(), "{} bytes follow the parameters", params.wire.len() - params.end);
+    let received = params.wire.len() + params.received.iter().map(|received| received.wire.len()).sum::<usize>();
+    spans::record_bytes(&Span::current(), "params_bytes", received);
     let payload = decode(shared, served, params).await?;
     let encoded = answer(shared, served, payload).await?;
+    spans::record_bytes(&Span::current(), "results_bytes", encoded.len());
     results.write_all(&encoded).await?;
     if served.results().iter().any(crate::wit::Type::holds_async) {
         let ends = transcode::stream_ends(WireScanner::results(served.results(), usize::MAX), &encoded)?;
@@ -150,8 +165,10 @@ async fn answer(shared: &Shared, served: &Arc<Served>, payload: Bytes) -> anyhow
         ServedGuest::Pool(pool) => pool.call_async(served.operation.as_str(), Vec::from(payload)).await,
         ServedGuest::AsyncHost(host) => host.call(&served.operation, &payload).await,
         ServedGuest::Host(host) => {
-            let (host, answering) = (Arc::clone(host), Arc::clone(served));
+            let (host, answering, span) = (Arc::clone(host), Arc::clone(served), Span::current());
             let encoded = shared.guest.run(move || {
+                // The guest's `wapc.call` inside this invocation's `wrpc.serve`, on the guest's thread too.
+                let _inside = span.enter();
                 let response = host.call(&answering.operation, &payload);
                 encode_answer(&answering, response.map_err(|error| client_error_text(&answering, error)), max_bytes)
             });

@@ -337,6 +337,7 @@ impl ServiceBuilder {
             stopped,
             cut: CancellationToken::new(),
             tracker: TaskTracker::new(),
+            transport: address.transport(),
         });
         let start = Start { shared: Arc::clone(&shared), served };
         let connect_error = |message: String| ConfigError::Connect {
@@ -471,6 +472,8 @@ struct Shared {
     cut: CancellationToken,
     /// Every task of the service, and every connection's outgoing half.
     tracker: TaskTracker,
+    /// `tcp`, `unix` or `nats`, for spans.
+    transport: &'static str,
 }
 
 /// A service about to start.
