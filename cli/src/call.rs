@@ -9,7 +9,7 @@ use crate::payload;
 
 /// Runs `wapc call`.
 pub fn run(args: &CallArgs) -> Result<(), Failure> {
-    let payload = payload::read(args)?;
+    let payload = payload::read(&args.payload)?;
     let module = engine::module(&args.module)?;
     let host = engine::host(&module, &args.engine)?;
     let answer = host.call(&args.operation, &payload.bytes)?;

@@ -18,15 +18,20 @@ pub fn module(path: &Path) -> Result<Vec<u8>, Failure> {
 
 /// A host of `module` as `args` say.
 pub fn host(module: &[u8], args: &EngineArgs) -> Result<WapcHost, Failure> {
+    let callback = bridge(args)?.map(|bridge| bridge.host_callback());
+    WapcHost::new(provider(module, args)?, callback).map_err(Failure::from)
+}
+
+/// The bridge `--bridge` configures, if any: the guest's host calls go through it.
+pub fn bridge(args: &EngineArgs) -> Result<Option<Bridge>, Failure> {
+    let Some(path) = &args.bridge else { return Ok(None) };
+    let bridge = Bridge::from_config_file(path);
+    bridge.map(Some).map_err(|e| Failure::host(format!("the bridge in {} cannot start: {e}", path.display())))
+}
+
+/// The engine provider of `module` as `args` say: the module compiled, not yet instantiated.
+pub fn provider(module: &[u8], args: &EngineArgs) -> Result<Box<dyn wapc::WebAssemblyEngineProvider>, Failure> {
     check(args)?;
-    let callback = match &args.bridge {
-        Some(path) => Some(
-            Bridge::from_config_file(path)
-                .map_err(|e| Failure::host(format!("the bridge in {} cannot start: {e}", path.display())))?
-                .host_callback(),
-        ),
-        None => None,
-    };
     let limits = ResourceLimits {
         max_memory_size: args.max_memory.or(ResourceLimits::DEFAULT.max_memory_size),
         ..ResourceLimits::DEFAULT
@@ -58,7 +63,7 @@ pub fn host(module: &[u8], args: &EngineArgs) -> Result<WapcHost, Failure> {
             Box::new(builder.build().map_err(Failure::from)?)
         }
     };
-    WapcHost::new(engine, callback).map_err(Failure::from)
+    Ok(engine)
 }
 
 /// Refuses limits the chosen engine does not have, pointing to the one it has.

@@ -5,12 +5,14 @@
 //! any other failure on the host's side (the module, I/O, a transport).
 
 mod args;
+mod bench;
 mod call;
 mod engine;
 mod failure;
 mod inspect;
 mod payload;
 mod quantity;
+mod serve;
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -26,6 +28,8 @@ fn main() -> ExitCode {
     let outcome = match cli.command {
         Command::Call(call) => call::run(&call),
         Command::Inspect(inspect) => inspect::run(&inspect),
+        Command::Bench(bench) => bench::run(&bench),
+        Command::Serve(serve) => serve::run(&serve),
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "wapc", &mut std::io::stdout());
             Ok(())

@@ -4,7 +4,7 @@ use std::io::Read;
 
 use rmpv::Value;
 
-use crate::args::{CallArgs, Output};
+use crate::args::{Output, PayloadArgs};
 use crate::failure::Failure;
 
 /// A call's payload, and whether it came as JSON.
@@ -17,7 +17,7 @@ pub struct Payload {
 
 /// The payload `args` give: JSON as MessagePack, stdin's bytes for `-`, `--raw`'s text, `--msgpack`'s file, or
 /// nothing.
-pub fn read(args: &CallArgs) -> Result<Payload, Failure> {
+pub fn read(args: &PayloadArgs) -> Result<Payload, Failure> {
     let bytes = |bytes: Vec<u8>| Ok(Payload { bytes, json: false });
     if let Some(text) = &args.raw {
         return bytes(text.clone().into_bytes());

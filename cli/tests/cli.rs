@@ -255,3 +255,23 @@ fn completions_for_a_shell() {
     let script = text(&out.stdout);
     assert!(script.contains("_wapc()") && script.contains("inspect"), "{script}");
 }
+
+#[test]
+fn bench_reports_rate_and_latencies() {
+    let files = Files::new("bench");
+    let guest = files.write("ours.wasm", GUEST_OURS);
+    let out = wapc(&["bench", path(&guest), "echo", "\"hello\"", "--duration", "300ms", "--concurrency", "2"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let summary = text(&out.stdout);
+    let lines: Vec<&str> = summary.lines().collect();
+    assert_eq!(lines.len(), 2, "{summary}");
+    assert!(lines[0].contains(" calls in ") && lines[0].ends_with(" calls/s, 0 failed"), "{summary}");
+    assert!(lines[0].contains("with 2 at once"), "{summary}");
+    assert!(lines[1].starts_with("latency: p50 ") && lines[1].contains(", p99 "), "{summary}");
+    // Not a terminal: no progress bar.
+    assert!(out.stderr.is_empty(), "{}", text(&out.stderr));
+    // An operation that fails is reported as a call would be, not measured.
+    let out = wapc(&["bench", path(&guest), "fail", "--raw", "x", "--duration", "100ms"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty());
+}
