@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! cargo run -p wapc-examples --bin hello -- [NAME] [--module PATH] [--engine wasmtime|wasmi]
+//! cargo run -p wapc-examples --bin hello -- --guest-path    # where the hello guest's .wasm is, for `wapc`
 //! ```
 
 use std::error::Error;
@@ -23,8 +24,12 @@ fn main() -> Result<(), Box<dyn Error>> {
         match arg.as_str() {
             "--module" => module_path = args.next().ok_or("--module needs a path")?,
             "--engine" => engine_name = args.next().ok_or("--engine needs `wasmtime` or `wasmi`")?,
+            "--guest-path" => {
+                println!("{HELLO_GUEST}");
+                return Ok(());
+            }
             "--help" | "-h" => {
-                println!("usage: hello [NAME] [--module PATH] [--engine wasmtime|wasmi]");
+                println!("usage: hello [NAME] [--module PATH] [--engine wasmtime|wasmi] | hello --guest-path");
                 return Ok(());
             }
             _ => name = arg,

@@ -275,3 +275,15 @@ fn bench_reports_rate_and_latencies() {
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty());
 }
+
+#[test]
+fn trace_prints_the_spans_of_a_call() {
+    let files = Files::new("trace");
+    let guest = files.write("ours.wasm", GUEST_OURS);
+    let out = wapc(&["call", path(&guest), "echo", "1", "--trace"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("wapc.call{host=1 operation=\"echo\" payload_bytes=1 outcome=\"ok\"}"), "{stderr}");
+    assert!(!stderr.contains('\u{1b}'), "colours on a pipe: {stderr}");
+    assert_eq!(text(&out.stdout), "1\n");
+}

@@ -30,6 +30,8 @@ pub(crate) struct WaitLimit(Arc<Mutex<Limit>>);
 
 #[derive(Debug)]
 struct Limit {
+    /// Without the `async` feature, guests only ever block.
+    #[cfg(feature = "async")]
     waits: Waits,
     /// Until when a blocking store's function may block; `None` for as long as it takes.
     until: Option<Instant>,
@@ -45,7 +47,10 @@ struct Limit {
 impl WaitLimit {
     /// The limit of a store whose guest waits as `waits` says.
     pub(crate) fn new(waits: Waits) -> Self {
+        #[cfg(not(feature = "async"))]
+        let Waits::Blocking = waits;
         WaitLimit(Arc::new(Mutex::new(Limit {
+            #[cfg(feature = "async")]
             waits,
             until: None,
             #[cfg(feature = "async")]
