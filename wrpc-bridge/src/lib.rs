@@ -48,6 +48,7 @@ pub mod runtime;
 pub mod serve;
 mod spans;
 mod target;
+mod trace_context;
 pub mod transcode;
 pub mod transport;
 pub mod wit;

@@ -23,6 +23,7 @@ use super::{Served, ServedGuest, Shape, Shared};
 use crate::error::one_line;
 use crate::receive::{ReceiveError, Values, receive};
 use crate::spans;
+use crate::trace_context::Carrier;
 use crate::transcode::{self, WireScanner};
 use crate::transport::{Incoming, ValuesReader, indexed};
 
@@ -38,13 +39,14 @@ pub(super) async fn invocation_loop<C, O, I>(
     served: Arc<Served>,
     admission: Option<Admission>,
 ) where
+    C: Carrier + Send + 'static,
     O: AsyncWrite + Index<O> + Send + Unpin + 'static,
     I: AsyncRead + Index<I> + Send + Unpin + 'static,
 {
     let mut invocations = std::pin::pin!(invocations);
     let dispatch = |next: anyhow::Result<(C, O, I)>| match next {
         Err(e) => wapc::__event!(warn, "wrpc-bridge: a failed invocation of {served}: {}", one_line(&e)),
-        Ok((_, results, params)) => {
+        Ok((carrier, results, params)) => {
             let (shared, served, admission) = (Arc::clone(&shared), Arc::clone(&served), admission.clone());
             let tracker = shared.tracker.clone();
             tracker.spawn(async move {
@@ -56,6 +58,7 @@ pub(super) async fn invocation_loop<C, O, I>(
                     None => None,
                 };
                 let span = spans::serve(&served.instance, &served.function, shared.transport);
+                carrier.continue_in(&span);
                 let handling = handle(&shared, &served, params, results).instrument(span.clone());
                 let outcome = tokio::select! {
                     () = shared.cut.cancelled() => {

@@ -67,6 +67,7 @@ use crate::error::{ConfigError, one_line};
 use crate::framing::{Paths, ServedFunctions};
 use crate::receive::Values;
 use crate::runtime::BridgeRuntime;
+use crate::trace_context::Carrier;
 use crate::transcode::{self, NameCase, Options};
 use crate::transport::NatsOptions;
 use crate::wit::{Function, Interface, Type};
@@ -507,6 +508,7 @@ impl Start {
     async fn on<S>(self, server: Arc<S>, admission: Option<Admission>) -> anyhow::Result<()>
     where
         S: Serve + Send + Sync + 'static,
+        S::Context: Carrier,
     {
         for served in &self.served {
             let paths = Paths::exact(&served.param_paths);

@@ -152,6 +152,7 @@ impl Transport for NatsTransport {
             headers.insert(BINDING_HEADER, header_value("binding", context.binding)?);
             headers.insert(NAMESPACE_HEADER, header_value("namespace", context.namespace)?);
             headers.insert(OPERATION_HEADER, header_value("operation", context.operation)?);
+            crate::trace_context::inject(&mut headers);
             let paths = Paths::exact(&request.result_paths);
             let (mut params, results) =
                 self.client.invoke(Some(headers), instance, function, request.params, paths.subscribed()).await?;
