@@ -6,8 +6,13 @@
 //! `wrpc-bridge` routes them to the service by convention (binding `kv` is the target, the namespace is the WIT
 //! interface, the operation the function) and transcodes them by the WIT types.
 //!
+//! With `--otel`, the spans of every call (the guest's `wapc.call`, its `wapc.host_call`, the bridge's
+//! `wrpc.invoke`) are exported through OpenTelemetry: here to stdout, by `opentelemetry-stdout`; an OTLP exporter
+//! sends them to a collector the same way. Over NATS the bridge also sends the W3C trace context, so a service
+//! that extracts it (as `wrpc_bridge::Service` does) continues the same trace.
+//!
 //! ```text
-//! cargo run -p wapc-examples --bin visits -- [PAGE...] [--nats nats://127.0.0.1:4222]
+//! cargo run -p wapc-examples --bin visits -- [PAGE...] [--nats nats://127.0.0.1:4222] [--otel]
 //! ```
 
 use std::collections::HashMap;
@@ -15,7 +20,13 @@ use std::error::Error;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use futures::StreamExt as _;
+use opentelemetry::trace::TracerProvider as _;
+use opentelemetry_sdk::propagation::TraceContextPropagator;
+use opentelemetry_sdk::trace::SdkTracerProvider;
 use serde::{Deserialize, Serialize};
+use tracing_subscriber::Layer as _;
+use tracing_subscriber::filter::LevelFilter;
+use tracing_subscriber::layer::SubscriberExt as _;
 use wapc::{WapcHost, WapcHostBuilder};
 use wasmtime_provider::WasmtimeEngineProviderBuilder;
 use wrpc_bridge::transport::NatsOptions;
@@ -122,15 +133,28 @@ struct Visits {
     visits: u64,
 }
 
+/// Sends every span to OpenTelemetry, which exports it to stdout, and trace context across NATS as W3C headers.
+fn export_spans() -> Result<SdkTracerProvider, Box<dyn Error>> {
+    opentelemetry::global::set_text_map_propagator(TraceContextPropagator::new());
+    let exporter = opentelemetry_stdout::SpanExporter::default();
+    let provider = SdkTracerProvider::builder().with_simple_exporter(exporter).build();
+    // Info-level spans: ours. The wRPC crates' own are at trace level, one per frame.
+    let layer = tracing_opentelemetry::layer().with_tracer(provider.tracer("visits")).with_filter(LevelFilter::INFO);
+    tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer))?;
+    Ok(provider)
+}
+
 fn main() -> Result<(), Box<dyn Error>> {
     let mut pages = Vec::new();
     let mut nats = None;
+    let mut otel = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--nats" => nats = Some(args.next().ok_or("--nats needs a URL, as in nats://127.0.0.1:4222")?),
+            "--otel" => otel = Some(export_spans()?),
             "--help" | "-h" => {
-                println!("usage: visits [PAGE...] [--nats URL]");
+                println!("usage: visits [PAGE...] [--nats URL] [--otel]");
                 return Ok(());
             }
             _ => pages.push(arg),
@@ -159,6 +183,9 @@ fn main() -> Result<(), Box<dyn Error>> {
         let answer = host.call("visit", &wapc::codec::messagepack::serialize(Visit { page })?)?;
         let Visits { page, visits } = wapc::codec::messagepack::deserialize(&answer)?;
         println!("{page}: {visits} visit{}", if visits == 1 { "" } else { "s" });
+    }
+    if let Some(provider) = otel {
+        provider.shutdown()?;
     }
     Ok(())
 }

@@ -17,11 +17,27 @@ fn visits_counts_in_the_keyvalue_service() {
 }
 
 #[test]
+fn visits_exports_its_spans_through_opentelemetry() {
+    let output = run(env!("CARGO_BIN_EXE_visits"), &["home", "--otel"]);
+    assert!(output.contains("home: 1 visit"), "{output}");
+    // One trace: the guest's call, its host call, the bridge's invocation; the stdout exporter prints each.
+    for span in ["wapc.call", "wapc.host_call", "wrpc.invoke"] {
+        assert!(output.contains(&format!("\tName         : {span}\n")), "no {span} in {output}");
+    }
+    let traces: std::collections::HashSet<&str> =
+        output.lines().filter_map(|line| line.trim().strip_prefix("TraceId      : ")).collect();
+    assert_eq!(traces.len(), 1, "{output}");
+}
+
+#[test]
 fn hello_runs_on_both_engines() {
     for engine in ["wasmtime", "wasmi"] {
         let output = run(env!("CARGO_BIN_EXE_hello"), &["World", "--engine", engine]);
         assert!(output.ends_with("Hello, World! (said a waPC guest)\n"), "{engine}: {output}");
     }
+    // Where its guest is, for the README's shell examples.
+    let path = run(env!("CARGO_BIN_EXE_hello"), &["--guest-path"]);
+    assert!(path.trim_end().ends_with("hello_guest.wasm") && std::path::Path::new(path.trim_end()).exists(), "{path}");
 }
 
 #[test]
