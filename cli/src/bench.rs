@@ -33,7 +33,9 @@ pub fn run(args: &BenchArgs) -> Result<(), Failure> {
     if let Some(bridge) = engine::bridge(&args.engine)? {
         pool = pool.host_callback(bridge.host_callback());
     }
-    let pool = Arc::new(pool.build(engine::provider(&module, &args.engine)?).map_err(Failure::from)?);
+    // A WASI guest's output, a line per call perhaps, is not the benchmark's.
+    let provider = engine::provider(&module, &args.engine, wapc::WasiStdio::Closed)?;
+    let pool = Arc::new(pool.build(provider).map_err(Failure::from)?);
     // One call first: an operation that fails is reported as `wapc call` would, not measured.
     pool.call(&args.operation, &payload)?;
 

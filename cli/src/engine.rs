@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use clap::error::ErrorKind;
-use wapc::{ResourceLimits, WapcHost, WasiParams};
+use wapc::{ResourceLimits, WapcHost, WasiParams, WasiStdio};
 use wasmi_provider::{FuelLimits, WasmiEngineProviderBuilder};
 use wasmtime_provider::WasmtimeEngineProviderBuilder;
 use wrpc_bridge::Bridge;
@@ -16,10 +16,10 @@ pub fn module(path: &Path) -> Result<Vec<u8>, Failure> {
     std::fs::read(path).map_err(|e| Failure::host(format!("cannot read the module {}: {e}", path.display())))
 }
 
-/// A host of `module` as `args` say.
-pub fn host(module: &[u8], args: &EngineArgs) -> Result<WapcHost, Failure> {
+/// A host of `module` as `args` say, its WASI guest's stdio `stdio`.
+pub fn host(module: &[u8], args: &EngineArgs, stdio: WasiStdio) -> Result<WapcHost, Failure> {
     let callback = bridge(args)?.map(|bridge| bridge.host_callback());
-    WapcHost::new(provider(module, args)?, callback).map_err(Failure::from)
+    WapcHost::new(provider(module, args, stdio)?, callback).map_err(Failure::from)
 }
 
 /// The bridge `--bridge` configures, if any: the guest's host calls go through it.
@@ -29,8 +29,13 @@ pub fn bridge(args: &EngineArgs) -> Result<Option<Bridge>, Failure> {
     bridge.map(Some).map_err(|e| Failure::host(format!("the bridge in {} cannot start: {e}", path.display())))
 }
 
-/// The engine provider of `module` as `args` say: the module compiled, not yet instantiated.
-pub fn provider(module: &[u8], args: &EngineArgs) -> Result<Box<dyn wapc::WebAssemblyEngineProvider>, Failure> {
+/// The engine provider of `module` as `args` say, its WASI guest's stdio `stdio`: the module compiled, not yet
+/// instantiated.
+pub fn provider(
+    module: &[u8],
+    args: &EngineArgs,
+    stdio: WasiStdio,
+) -> Result<Box<dyn wapc::WebAssemblyEngineProvider>, Failure> {
     check(args)?;
     let limits = ResourceLimits {
         max_memory_size: args.max_memory.or(ResourceLimits::DEFAULT.max_memory_size),
@@ -42,7 +47,8 @@ pub fn provider(module: &[u8], args: &EngineArgs) -> Result<Box<dyn wapc::WebAss
             let mut builder = WasmtimeEngineProviderBuilder::new()
                 .module_bytes(module)
                 .enable_resource_limits(limits)
-                .wasi_params(wasi);
+                .wasi_params(wasi)
+                .wasi_stdio(stdio);
             for (host, guest) in args.dirs.iter().map(|dir| preopen(dir)) {
                 builder = builder.wasi_read_only_dir(host, guest);
             }
@@ -52,8 +58,11 @@ pub fn provider(module: &[u8], args: &EngineArgs) -> Result<Box<dyn wapc::WebAss
             Box::new(builder.build().map_err(Failure::from)?)
         }
         Engine::Wasmi => {
-            let mut builder =
-                WasmiEngineProviderBuilder::new().module_bytes(module).enable_resource_limits(limits).wasi_params(wasi);
+            let mut builder = WasmiEngineProviderBuilder::new()
+                .module_bytes(module)
+                .enable_resource_limits(limits)
+                .wasi_params(wasi)
+                .wasi_stdio(stdio);
             for (host, guest) in args.dirs.iter().map(|dir| preopen(dir)) {
                 builder = builder.wasi_read_only_dir(host, guest);
             }

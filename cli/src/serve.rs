@@ -20,7 +20,8 @@ pub fn run(args: &ServeArgs) -> Result<(), Failure> {
         .parse()
         .map_err(|e| Failure::usage(clap::error::ErrorKind::InvalidValue, format!("--listen {}: {e}", args.listen)))?;
     let module = engine::module(&args.module)?;
-    let provider = engine::provider(&module, &args.engine)?;
+    // A WASI guest writes to the service's own stdout and stderr, as on upstream hosts.
+    let provider = engine::provider(&module, &args.engine, wapc::WasiStdio::Inherit)?;
     let bridge = engine::bridge(&args.engine)?;
     let mut service = match args.pool {
         Some(instances) => {

@@ -287,3 +287,20 @@ fn trace_prints_the_spans_of_a_call() {
     assert!(!stderr.contains('\u{1b}'), "colours on a pipe: {stderr}");
     assert_eq!(text(&out.stdout), "1\n");
 }
+
+#[test]
+fn guests_of_other_sdks_and_toolchains_answer() {
+    let files = Files::new("toolchains");
+    // Upstream wapc-guest 1.2's conformance guest.
+    let upstream = files.write("upstream.wasm", wapc_conformance::guests::GUEST_UPSTREAM);
+    let out = wapc(&["call", path(&upstream), "echo", "--raw", "hi"]);
+    assert_eq!((out.status.code(), out.stdout), (Some(0), b"hi".to_vec()), "{}", text(&out.stderr));
+    // A TinyGo-shaped WASI command: what it prints goes to stderr, so stdout holds the answer alone.
+    let tinygo = files.write("tinygo.wasm", &wapc_conformance::guests::tinygo_style_guest());
+    let out = wapc(&["call", path(&tinygo), "echo", "[1]"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert_eq!(text(&out.stdout), "[1]\n");
+    assert_eq!(text(&out.stderr), "started\ncalled\n");
+    let out = wapc(&["call", path(&tinygo), "echo", "[1]", "--engine", "wasmi"]);
+    assert_eq!((text(&out.stdout), text(&out.stderr)), ("[1]\n".to_owned(), "started\ncalled\n".to_owned()));
+}
