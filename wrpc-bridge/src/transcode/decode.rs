@@ -37,7 +37,7 @@ impl Decoder<'_> {
             Type::String => msgpack::write_str(out, r.string()?),
             Type::List(element) => {
                 let count = r.len()?;
-                self.elements(r, element, count, 0, out)?;
+                self.elements(r, element, count, out)?;
             }
             Type::Stream(element) => self.stream(r, element, out)?,
             Type::Future(value) => self.future(r, value.as_deref(), out)?,
@@ -128,7 +128,7 @@ impl Decoder<'_> {
     fn stream(&mut self, r: &mut WireReader<'_>, element: &Type, out: &mut Vec<u8>) -> Result<(), TranscodeError> {
         let inline = r.len()?;
         if inline > 0 {
-            return self.elements(r, element, inline, 0, out);
+            return self.elements(r, element, inline, out);
         }
         let received = self.next_received()?;
         if *element == Type::U8 {
@@ -154,7 +154,6 @@ impl Decoder<'_> {
         r: &mut WireReader<'_>,
         element: &Type,
         count: usize,
-        first: usize,
         out: &mut Vec<u8>,
     ) -> Result<(), TranscodeError> {
         if *element == Type::U8 {
@@ -167,7 +166,7 @@ impl Decoder<'_> {
             return Err(TranscodeError::incomplete());
         }
         msgpack::write_array_len(out, count);
-        self.chunk(r, element, count, first, out)
+        self.chunk(r, element, count, 0, out)
     }
 
     /// `count` elements, without a header; the first is element `first` of its stream (for error paths).
