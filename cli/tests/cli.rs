@@ -304,3 +304,61 @@ fn guests_of_other_sdks_and_toolchains_answer() {
     let out = wapc(&["call", path(&tinygo), "echo", "[1]", "--engine", "wasmi"]);
     assert_eq!((text(&out.stdout), text(&out.stderr)), ("[1]\n".to_owned(), "started\ncalled\n".to_owned()));
 }
+
+#[test]
+fn dir_and_env_reach_a_wasi_guest() {
+    let files = Files::new("wasi");
+    // Opens `hello.txt` in its first preopened directory and answers what it reads; fails naming the file if it
+    // cannot open it.
+    let reading = wat::parse_str(
+        r#"(module
+          (import "wasi_snapshot_preview1" "path_open"
+            (func $path_open (param i32 i32 i32 i32 i32 i64 i64 i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
+          (import "wapc" "__guest_response" (func $guest_response (param i32 i32)))
+          (import "wapc" "__guest_error" (func $guest_error (param i32 i32)))
+          (memory (export "memory") 1)
+          (data (i32.const 100) "hello.txt")
+          (func (export "__guest_call") (param i32 i32) (result i32)
+            (if (call $path_open (i32.const 3) (i32.const 0) (i32.const 100) (i32.const 9)
+                                 (i32.const 0) (i64.const 2) (i64.const 0) (i32.const 0) (i32.const 200))
+              (then (call $guest_error (i32.const 100) (i32.const 9)) (return (i32.const 0))))
+            (i32.store (i32.const 300) (i32.const 1000))
+            (i32.store (i32.const 304) (i32.const 100))
+            (drop (call $fd_read (i32.load (i32.const 200)) (i32.const 300) (i32.const 1) (i32.const 400)))
+            (call $guest_response (i32.const 1000) (i32.load (i32.const 400)))
+            (i32.const 1)))"#,
+    )
+    .unwrap();
+    let reading = files.write("read.wasm", &reading);
+    let shared = files.0.join("shared");
+    std::fs::create_dir_all(&shared).unwrap();
+    std::fs::write(shared.join("hello.txt"), "from the host").unwrap();
+    for engine in ["wasmtime", "wasmi"] {
+        let dir = format!("{}:/data", shared.display());
+        let out = wapc(&["call", path(&reading), "read", "--dir", &dir, "--engine", engine]);
+        assert_eq!((out.status.code(), text(&out.stdout)), (Some(0), "from the host".to_owned()), "{engine}");
+        let out = wapc(&["call", path(&reading), "read", "--engine", engine]);
+        assert_eq!((out.status.code(), text(&out.stderr)), (Some(1), "wapc: the guest failed: hello.txt\n".to_owned()));
+    }
+
+    // Answers its environment, as WASI gives it: `K=V\0` each.
+    let environ = wat::parse_str(
+        r#"(module
+          (import "wasi_snapshot_preview1" "environ_sizes_get" (func $sizes (param i32 i32) (result i32)))
+          (import "wasi_snapshot_preview1" "environ_get" (func $get (param i32 i32) (result i32)))
+          (import "wapc" "__guest_response" (func $guest_response (param i32 i32)))
+          (memory (export "memory") 1)
+          (func (export "__guest_call") (param i32 i32) (result i32)
+            (drop (call $sizes (i32.const 0) (i32.const 4)))
+            (drop (call $get (i32.const 100) (i32.const 1000)))
+            (call $guest_response (i32.const 1000) (i32.load (i32.const 4)))
+            (i32.const 1)))"#,
+    )
+    .unwrap();
+    let environ = files.write("env.wasm", &environ);
+    let out = wapc(&["call", path(&environ), "env", "--env", "GREETING=hi", "--env", "EMPTY="]);
+    assert_eq!(out.stdout, b"GREETING=hi\0EMPTY=\0");
+    let out = wapc(&["call", path(&environ), "env", "--env", "=x"]);
+    assert_eq!(out.status.code(), Some(2));
+}
