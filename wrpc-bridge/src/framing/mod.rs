@@ -36,6 +36,12 @@ pub const MAX_SUB_FRAME_BYTES: usize = 64 * 1024;
 /// The data bytes one invocation may carry in one direction when nothing else is configured: 16 MiB.
 pub const DEFAULT_MAX_INVOCATION_BYTES: usize = 16 * 1024 * 1024;
 
+/// Writes `path` as a frame header begins: its length, then its elements.
+pub(crate) fn write_path(out: &mut Vec<u8>, path: &[usize]) {
+    crate::transcode::wire::write_len(out, path.len());
+    path.iter().for_each(|&index| crate::transcode::wire::write_len(out, index));
+}
+
 /// A broken framing rule: the reason a [`FrameReader`] closed a connection.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]

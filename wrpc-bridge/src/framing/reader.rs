@@ -390,10 +390,7 @@ fn prefix(path: &[usize]) -> Bytes {
         return Bytes::from_static(&[0]);
     }
     let mut prefix = Vec::with_capacity(5 * (path.len() + 1));
-    wire::write_len(&mut prefix, path.len());
-    for &index in path {
-        wire::write_len(&mut prefix, index);
-    }
+    super::write_path(&mut prefix, path);
     Bytes::from(prefix)
 }
 

@@ -13,7 +13,7 @@ use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpStream, UnixStream};
 
 use super::{CallContext, Incoming, Request, Transport, TransportFuture};
-use crate::framing::{FrameReader, Paths};
+use crate::framing::{self, FrameReader, Paths};
 use crate::transcode::wire;
 
 /// Invokes functions of a wRPC server listening on a TCP or Unix socket.
@@ -91,8 +91,7 @@ fn invocation(instance: &str, function: &str, request: &Request) -> Vec<u8> {
 
 /// Appends a frame carrying `data` on `path`.
 fn write_frame(out: &mut Vec<u8>, path: &[usize], data: &[u8]) {
-    wire::write_len(out, path.len());
-    path.iter().for_each(|&index| wire::write_len(out, index));
+    framing::write_path(out, path);
     wire::write_len(out, data.len());
     out.extend_from_slice(data);
 }
